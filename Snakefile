@@ -1,0 +1,26 @@
+# Regions extraction using Dictionary Learning and functional connectomes:
+# nilearn's gallery example as a Snakemake workflow. See README.md.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/inputs.smk"
+include: "workflow/rules/decomposition.smk"
+include: "workflow/rules/regions.smk"
+include: "workflow/rules/connectivity.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

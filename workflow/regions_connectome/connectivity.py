@@ -1,0 +1,117 @@
+"""Per-subject timeseries, connectivity matrices and the group connectome."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def read_confounds(path, columns="all"):
+    """Read a confounds table, whatever its separator.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Tab- or comma-separated file with a header row (ADHD-200 files are
+        tab-separated despite their ``.csv`` ending; fMRIPrep files are TSV).
+    columns : "all" or list of str, default="all"
+        Columns to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per volume.
+
+    Raises
+    ------
+    ValueError
+        If a requested column is missing, naming the file and the columns it
+        has.
+    """
+    with open(path) as handle:
+        header = handle.readline()
+    sep = "\t" if "\t" in header else ","
+    frame = pd.read_csv(path, sep=sep, na_values=["n/a", "NA", "NaN"])
+    if columns != "all":
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(
+                f"confounds file {path} has no column(s) {missing}; "
+                f"it has {list(frame.columns)}"
+            )
+        frame = frame[list(columns)]
+    return frame
+
+
+def subject_timeseries(func_img, regions_img, params, confounds=None):
+    """Extract one subject's regional timeseries, confounds regressed out.
+
+    Parameters
+    ----------
+    func_img : Niimg-like
+        The subject's 4D image.
+    regions_img : Niimg-like
+        4D regions image.
+    params : dict
+        RegionExtractor signal parameters, see
+        :func:`regions_connectome.regions.regions_masker`.
+    confounds : pandas.DataFrame or None, default=None
+        One row per volume.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_volumes, n_regions)
+    """
+    from regions_connectome.regions import regions_masker
+
+    masker = regions_masker(regions_img, params)
+    confounds_array = None if confounds is None else confounds.to_numpy(dtype=float)
+    return masker.transform(func_img, confounds=confounds_array)
+
+
+def connectivity_matrix(timeseries, kind="correlation"):
+    """One subject's connectivity matrix (nilearn's ConnectivityMeasure).
+
+    Parameters
+    ----------
+    timeseries : numpy.ndarray, shape (n_volumes, n_regions)
+    kind : str, default="correlation"
+        Any subject-level kind of ``ConnectivityMeasure``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_regions, n_regions)
+    """
+    from nilearn.connectome import ConnectivityMeasure
+
+    measure = ConnectivityMeasure(kind=kind)
+    return measure.fit_transform([np.asarray(timeseries)])[0]
+
+
+def group_mean(matrices):
+    """Mean of subjects' matrices, refusing NaN and mismatched shapes.
+
+    Parameters
+    ----------
+    matrices : sequence of pandas.DataFrame
+        Labelled square matrices, all with the same labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Element-wise mean, same labels.
+    """
+    matrices = list(matrices)
+    if not matrices:
+        raise ValueError("no subject matrix to average")
+    labels = matrices[0].index
+    for number, matrix in enumerate(matrices):
+        if not (matrix.index.equals(labels) and matrix.columns.equals(labels)):
+            raise ValueError(
+                f"matrix {number} has labels {list(matrix.index)}, expected {list(labels)}"
+            )
+    stacked = np.stack([m.to_numpy(dtype=float) for m in matrices])
+    if np.isnan(stacked).any():
+        bad = [n for n, m in enumerate(stacked) if np.isnan(m).any()]
+        raise ValueError(f"NaN in the matrices of subjects at positions {bad}")
+    return pd.DataFrame(stacked.mean(axis=0), index=labels, columns=labels)

@@ -1,0 +1,306 @@
+"""Group mask and group decomposition (DictLearning or CanICA), split by stage.
+
+``nilearn.decomposition.DictLearning.fit`` (and ``CanICA.fit``) does three
+things in one call: it computes a group mask from every image, masks, smooths
+and reduces each subject's data (an SVD per subject, independent of the other
+subjects once the mask is fixed), and learns the components from the stacked
+reduced data. This module exposes each stage on its own so that the workflow
+can run the per-subject work as per-subject jobs, with results equal to the
+single call. The per-subject reduction uses nilearn's own (private)
+``_mask_and_reduce_single`` and the estimator's ``_raw_fit``; the nilearn
+version range is pinned and the equivalence test guards both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METHODS = ("dictlearning", "canica")
+
+# Parameters shared by both estimators, and those specific to each one.
+_COMMON = (
+    "n_components",
+    "smoothing_fwhm",
+    "random_state",
+    "standardize",
+    "detrend",
+    "low_pass",
+    "high_pass",
+    "t_r",
+)
+_SPECIFIC = {
+    "dictlearning": ("alpha", "n_epochs", "batch_size"),
+    "canica": ("threshold", "n_init"),
+}
+
+
+def make_estimator(method, params, mask=None):
+    """Build the unfitted nilearn decomposition estimator.
+
+    Parameters
+    ----------
+    method : {"dictlearning", "canica"}
+        Which estimator.
+    params : dict
+        Estimator parameters (see :data:`_COMMON` and :data:`_SPECIFIC`);
+        keys of the other method are ignored, missing keys take nilearn's
+        defaults.
+    mask : Niimg-like or None, default=None
+        Group mask; ``None`` lets nilearn compute an EPI mask from the data.
+
+    Returns
+    -------
+    nilearn.decomposition.DictLearning or nilearn.decomposition.CanICA
+    """
+    from nilearn.decomposition import CanICA, DictLearning
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    keys = _COMMON + _SPECIFIC[method]
+    kwargs = {key: params[key] for key in keys if params.get(key) is not None}
+    estimator = DictLearning if method == "dictlearning" else CanICA
+    return estimator(mask=mask, **kwargs)
+
+
+def compute_subject_epi_mask(func_img):
+    """One subject's EPI mask, as ``compute_multi_epi_mask`` makes it.
+
+    Parameters
+    ----------
+    func_img : Niimg-like
+        The subject's 4D image.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        Binary 3D mask (nilearn's defaults: lower/upper cutoff 0.2/0.85,
+        largest connected component, opening 2).
+    """
+    from nilearn.masking import compute_epi_mask
+
+    return compute_epi_mask(func_img)
+
+
+def intersect_subject_masks(mask_imgs):
+    """Group EPI mask from subject masks, as ``compute_multi_epi_mask`` does.
+
+    Parameters
+    ----------
+    mask_imgs : list of Niimg-like
+        Subject masks from :func:`compute_subject_epi_mask`, in subject order.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        Voxels in at least half of the subject masks, largest connected part.
+    """
+    from nilearn.masking import intersect_masks
+
+    return intersect_masks(list(mask_imgs), threshold=0.5, connected=True)
+
+
+def template_mask(reference_img):
+    """nilearn's MNI152 brain mask resampled to a subject's grid.
+
+    Parameters
+    ----------
+    reference_img : Niimg-like
+        Any image on the data grid; only its header is read.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        Binary 3D mask on the reference grid.
+    """
+    import nibabel as nib
+    from nilearn.datasets import load_mni152_brain_mask
+    from nilearn.image import resample_img
+
+    reference = nib.load(reference_img) if isinstance(reference_img, str) else reference_img
+    resampled = resample_img(
+        load_mni152_brain_mask(resolution=2),
+        target_affine=reference.affine,
+        target_shape=reference.shape[:3],
+        interpolation="nearest",
+        force_resample=True,
+        copy_header=True,
+    )
+    data = (np.asarray(resampled.dataobj) > 0).astype(np.uint8)
+    return nib.Nifti1Image(data, reference.affine)
+
+
+def check_mask_grid(mask_img, reference_img, mask_name, reference_name):
+    """Stop with a clear message if a mask is not on the data grid.
+
+    Parameters
+    ----------
+    mask_img, reference_img : nibabel images
+        The mask and an image of the data.
+    mask_name, reference_name : str
+        File names used in the message.
+    """
+    if mask_img.shape[:3] != reference_img.shape[:3] or not np.allclose(
+        mask_img.affine, reference_img.affine, atol=1e-3
+    ):
+        raise ValueError(
+            f"mask {mask_name} (shape {mask_img.shape[:3]}) is not on the grid of "
+            f"{reference_name} (shape {reference_img.shape[:3]}): resample it to "
+            "the data first"
+        )
+
+
+def group_mask(strategy, subject_masks=(), reference=None, mask_file=None):
+    """The group mask, per the workflow's ``mask`` option.
+
+    Parameters
+    ----------
+    strategy : str
+        ``"epi"`` (intersect ``subject_masks``), ``"template"`` (MNI152 brain
+        mask on the grid of ``reference``) or a path (then ``mask_file``,
+        checked against the grid of ``reference``).
+    subject_masks : sequence of path, default=()
+        Subject EPI masks, for ``"epi"``.
+    reference : path or None, default=None
+        An image on the data grid, for the other strategies.
+    mask_file : path or None, default=None
+        The user's mask, for a path strategy.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        Binary 3D mask (uint8).
+    """
+    import nibabel as nib
+
+    if strategy == "epi":
+        mask = intersect_subject_masks(subject_masks)
+    elif strategy == "template":
+        mask = template_mask(reference)
+    else:
+        mask = nib.load(mask_file)
+        if mask.ndim != 3:
+            raise ValueError(f"mask {mask_file} must be 3D, it has shape {mask.shape}")
+        check_mask_grid(mask, nib.load(reference), mask_file, reference)
+    data = (np.asarray(mask.dataobj) > 0).astype(np.uint8)
+    if not data.any():
+        raise ValueError(f"group mask ({strategy}) is empty")
+    return nib.Nifti1Image(data, mask.affine)
+
+
+def fitted_masker(method, params, mask_img):
+    """The masker the estimator would embed, fitted on a fixed group mask.
+
+    Parameters
+    ----------
+    method : {"dictlearning", "canica"}
+    params : dict
+        Estimator parameters, see :func:`make_estimator`.
+    mask_img : Niimg-like
+        Group mask.
+
+    Returns
+    -------
+    nilearn.maskers.MultiNiftiMasker
+        Carrying the estimator's smoothing, standardisation, detrending and
+        filtering settings.
+    """
+    from nilearn._utils.masker_validation import check_embedded_masker
+
+    estimator = make_estimator(method, params, mask=mask_img)
+    masker = check_embedded_masker(estimator, masker_type="multi_nii")
+    masker.memory_level = estimator.memory_level
+    masker.fit()
+    return masker
+
+
+def reduce_subject(func_img, mask_img, params):
+    """Mask, smooth, clean and SVD-reduce one subject's data.
+
+    Equal to the subject's share of ``DictLearning.fit``/``CanICA.fit``:
+    ``n_components`` time samples per subject, ``random_state`` re-seeded for
+    each subject exactly as nilearn does. Both estimators embed the same
+    masker, so the reduction does not depend on the method.
+
+    Parameters
+    ----------
+    func_img : Niimg-like
+        The subject's 4D image.
+    mask_img : Niimg-like
+        Group mask.
+    params : dict
+        ``n_components``, ``random_state`` and the masker settings
+        (``smoothing_fwhm``, ``standardize``, ``detrend``, ``low_pass``,
+        ``high_pass``, ``t_r``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_components, n_voxels_in_mask)
+        The subject's reduced data, in the dtype nilearn produces.
+    """
+    from nilearn.decomposition._base import _mask_and_reduce_single
+
+    masker = fitted_masker("dictlearning", params, mask_img)
+    return _mask_and_reduce_single(
+        masker,
+        func_img,
+        None,
+        reduction_ratio=None,
+        n_samples=params["n_components"],
+        random_state=params.get("random_state"),
+    )
+
+
+def stack_reduced(reduced):
+    """Stack subjects' reduced arrays as nilearn does (Fortran order).
+
+    Parameters
+    ----------
+    reduced : sequence of numpy.ndarray
+        Arrays of shape (n_samples_i, n_voxels), subject order.
+
+    Returns
+    -------
+    numpy.ndarray, shape (sum of n_samples_i, n_voxels)
+        float64 if the first array is float64, float32 otherwise.
+    """
+    reduced = list(reduced)
+    n_features = {array.shape[1] for array in reduced}
+    if len(n_features) != 1:
+        raise ValueError(
+            f"reduced arrays have different numbers of voxels {sorted(n_features)}: "
+            "they were not all made with the same group mask"
+        )
+    dtype = np.float64 if reduced[0].dtype == np.float64 else np.float32
+    n_samples = sum(array.shape[0] for array in reduced)
+    data = np.empty((n_samples, n_features.pop()), order="F", dtype=dtype)
+    position = 0
+    for array in reduced:
+        data[position : position + array.shape[0]] = array
+        position += array.shape[0]
+    return data
+
+
+def decompose(reduced, mask_img, method, params):
+    """Learn the group components from the subjects' reduced data.
+
+    Parameters
+    ----------
+    reduced : sequence of numpy.ndarray
+        Per-subject outputs of :func:`reduce_subject`, subject order.
+    mask_img : Niimg-like
+        Group mask the reduced data were made with.
+    method : {"dictlearning", "canica"}
+    params : dict
+        Estimator parameters, see :func:`make_estimator`.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        4D component maps, one volume per component.
+    """
+    estimator = make_estimator(method, params, mask=mask_img)
+    estimator._fit_cache()
+    estimator.masker_ = fitted_masker(method, params, mask_img)
+    estimator.mask_img_ = estimator.masker_.mask_img_
+    estimator._raw_fit(stack_reduced(reduced))
+    return estimator.components_img_

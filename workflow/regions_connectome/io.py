@@ -1,0 +1,128 @@
+"""Atomic writers and readers for the files the workflow passes between rules.
+
+Every writer goes through :func:`atomic_output`: the data are written to a
+temporary name in the destination folder and renamed to the final name only
+once complete, so an interrupted job never leaves a half-written file under the
+name Snakemake (or a user) would trust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_output(path, suffix=None):
+    """Yield a temporary path that is renamed to ``path`` on success.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Final destination. Its folder is created if needed.
+    suffix : str or None, default=None
+        Suffix of the temporary file; defaults to the full suffix of ``path``
+        (``.nii.gz`` stays ``.nii.gz``) so that libraries choosing a format by
+        extension behave the same.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write. It is removed if the block raises.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix is None:
+        suffix = "".join(path.suffixes)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_nifti(img, path):
+    """Write a NIfTI image atomically.
+
+    Parameters
+    ----------
+    img : nibabel.nifti1.Nifti1Image
+        Image to save.
+    path : str or pathlib.Path
+        Destination, ``.nii`` or ``.nii.gz``.
+    """
+    with atomic_output(path) as tmp:
+        img.to_filename(tmp)
+
+
+def write_tsv(frame, path, index=True):
+    """Write a data frame as a tab-separated file atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Table to save; floats are written with full precision (``%.9g``).
+    path : str or pathlib.Path
+        Destination.
+    index : bool, default=True
+        Whether to write the row labels as the first column.
+    """
+    with atomic_output(path) as tmp:
+        frame.to_csv(tmp, sep="\t", index=index, float_format="%.9g", na_rep="n/a")
+
+
+def read_tsv(path, index_col=0):
+    """Read a tab-separated table written by :func:`write_tsv`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        File to read.
+    index_col : int or None, default=0
+        Column holding row labels, ``None`` for none.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return pd.read_csv(path, sep="\t", index_col=index_col, na_values="n/a")
+
+
+def write_array(array, path):
+    """Write a numpy array (``.npy``) atomically.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        Array to save, dtype kept.
+    path : str or pathlib.Path
+        Destination ending in ``.npy``.
+    """
+    with atomic_output(path, suffix=".npy") as tmp:
+        np.save(tmp, array, allow_pickle=False)
+
+
+def write_json(data, path):
+    """Write a JSON document atomically, keys sorted, indented.
+
+    Parameters
+    ----------
+    data : dict
+        JSON-serialisable content.
+    path : str or pathlib.Path
+        Destination.
+    """
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

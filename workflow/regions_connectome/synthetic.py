@@ -1,0 +1,291 @@
+"""A synthetic resting-state cohort with known ground truth.
+
+The cohort lives in MNI space on the grid of nilearn's MNI152 brain mask
+resampled to a chosen voxel size. A handful of *networks* are planted, each made
+of several spatially separate Gaussian blobs (a bilateral pair, then further
+blobs anywhere in the brain), so that region extraction has something to split.
+Network timecourses share a known coupling (correlation) matrix; six motion-like
+confounds contaminate the signal through smooth spatial gradients, so that the
+connectome is biased unless they are regressed out; white noise is added last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MOTION_COLUMNS = ("trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z")
+
+# Extent of nilearn's MNI152 2 mm grid (91 x 109 x 91 voxels), in mm.
+_MNI_ORIGIN = np.array([-90.0, -126.0, -72.0])
+_MNI_EXTENT = np.array([180.0, 216.0, 180.0])
+
+
+def mni_grid(voxel_size):
+    """Affine and shape of an MNI grid covering nilearn's MNI152 template.
+
+    Parameters
+    ----------
+    voxel_size : float
+        Isotropic voxel size in mm. 3 gives the seed's 61 x 73 x 61 grid.
+
+    Returns
+    -------
+    affine : numpy.ndarray, shape (4, 4)
+    shape : tuple of int, length 3
+    """
+    if voxel_size <= 0:
+        raise ValueError(f"voxel_size must be positive, got {voxel_size}")
+    affine = np.diag([voxel_size, voxel_size, voxel_size, 1.0])
+    affine[:3, 3] = _MNI_ORIGIN
+    shape = tuple(int(n) for n in np.floor(_MNI_EXTENT / voxel_size + 1e-6) + 1)
+    return affine, shape
+
+
+def brain_mask(voxel_size):
+    """nilearn's MNI152 brain mask resampled (nearest) to :func:`mni_grid`.
+
+    Parameters
+    ----------
+    voxel_size : float
+        Isotropic voxel size in mm.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        Binary (uint8) 3D mask.
+    """
+    from nilearn.datasets import load_mni152_brain_mask
+    from nilearn.image import resample_img
+
+    affine, shape = mni_grid(voxel_size)
+    mask = resample_img(
+        load_mni152_brain_mask(resolution=2),
+        target_affine=affine,
+        target_shape=shape,
+        interpolation="nearest",
+        force_resample=True,
+        copy_header=True,
+    )
+    import nibabel as nib
+
+    data = (np.asarray(mask.dataobj) > 0).astype(np.uint8)
+    return nib.Nifti1Image(data, affine)
+
+
+def coupling_matrix(n_networks):
+    """The known correlation between network timecourses.
+
+    Neighbouring networks alternate between a positive coupling (0.4)
+    for pairs ``(0, 1), (2, 3), ...`` and a weaker negative one (-0.3) for
+    ``(1, 2), (3, 4), ...``; all other pairs are uncoupled.
+
+    Parameters
+    ----------
+    n_networks : int
+        Number of planted networks.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_networks, n_networks)
+        Symmetric positive-definite matrix with unit diagonal.
+    """
+    coupling = np.eye(n_networks)
+    for k in range(n_networks - 1):
+        coupling[k, k + 1] = coupling[k + 1, k] = 0.4 if k % 2 == 0 else -0.3
+    # The tridiagonal pattern is positive definite for the sizes used here;
+    # guard against any size where it is not.
+    if np.linalg.eigvalsh(coupling).min() <= 0.05:
+        raise ValueError(f"coupling matrix not positive definite for {n_networks}")
+    return coupling
+
+
+def plant_networks(mask_img, n_networks, blobs_per_network, blob_sigma_mm, rng):
+    """Place networks of separate Gaussian blobs inside a brain mask.
+
+    Parameters
+    ----------
+    mask_img : nibabel.nifti1.Nifti1Image
+        Binary brain mask defining the grid.
+    n_networks : int
+        Number of networks.
+    blobs_per_network : int
+        Blobs per network (>= 2): a bilateral pair first, then random places.
+    blob_sigma_mm : float
+        Standard deviation of each Gaussian blob, in mm.
+    rng : numpy.random.Generator
+        Random generator for the blob centres.
+
+    Returns
+    -------
+    maps_img : nibabel.nifti1.Nifti1Image
+        4D float32 image, one volume per network, peak 1 at each blob centre.
+    blobs : pandas.DataFrame
+        One row per blob: ``network, blob, x, y, z, sigma_mm`` (MNI, mm).
+    """
+    import nibabel as nib
+    from scipy import ndimage
+
+    mask = np.asarray(mask_img.dataobj) > 0
+    affine = mask_img.affine
+    voxel = float(abs(affine[0, 0]))
+    # Centres at least 2 sigma inside the brain, blobs 4.5 sigma apart.
+    depth = ndimage.distance_transform_edt(mask) * voxel
+    candidates = np.argwhere(depth >= 2.0 * blob_sigma_mm)
+    if len(candidates) == 0:
+        raise ValueError("brain mask too small for the requested blob size")
+    cand_mm = nib.affines.apply_affine(affine, candidates)
+    min_distance = 4.5 * blob_sigma_mm
+    lateral = cand_mm[np.abs(cand_mm[:, 0]) >= min_distance / 2]
+
+    centres, rows = [], []
+    for network in range(n_networks):
+        for _attempt in range(10_000):
+            first = lateral[rng.integers(len(lateral))]
+            mirror = first * np.array([-1.0, 1.0, 1.0])
+            chosen = [first, mirror]
+            while len(chosen) < blobs_per_network:
+                chosen.append(cand_mm[rng.integers(len(cand_mm))])
+            points = np.array(chosen)
+            everything = np.vstack([*centres, points]) if centres else points
+            d = np.linalg.norm(everything[:, None] - everything[None], axis=-1)
+            if d[np.triu_indices(len(everything), 1)].min() >= min_distance:
+                break
+        else:
+            raise ValueError(
+                f"could not place {n_networks} networks of {blobs_per_network} "
+                f"blobs {min_distance:.0f} mm apart; use fewer or smaller blobs"
+            )
+        centres.extend(points)
+        for blob, (x, y, z) in enumerate(points):
+            rows.append((network, blob, x, y, z, blob_sigma_mm))
+
+    ijk = np.indices(mask.shape).reshape(3, -1).T
+    xyz = nib.affines.apply_affine(affine, ijk).reshape(*mask.shape, 3)
+    maps = np.zeros((*mask.shape, n_networks), dtype=np.float32)
+    for network, _blob, x, y, z, sigma in rows:
+        d2 = np.sum((xyz - np.array([x, y, z])) ** 2, axis=-1)
+        bump = np.exp(-d2 / (2 * sigma**2))
+        bump[d2 > (2.5 * sigma) ** 2] = 0
+        maps[..., network] += bump.astype(np.float32)
+    maps *= mask[..., None]
+    blobs = pd.DataFrame(rows, columns=["network", "blob", "x", "y", "z", "sigma_mm"])
+    return nib.Nifti1Image(maps, affine), blobs
+
+
+def _ar1(rng, n_volumes, n_series, phi):
+    """Unit-variance AR(1) series, the same filter for every column."""
+    white = rng.standard_normal((n_volumes + 50, n_series))
+    out = np.empty_like(white)
+    out[0] = white[0]
+    for t in range(1, len(white)):
+        out[t] = phi * out[t - 1] + np.sqrt(1 - phi**2) * white[t]
+    return out[50:]
+
+
+def simulate_motion(rng, n_volumes):
+    """Six smooth, drifting motion parameters with a few sudden jumps.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Random generator.
+    n_volumes : int
+        Number of volumes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`MOTION_COLUMNS` (translations in mm, rotations in
+        degrees), zero-mean drift plus jumps.
+    """
+    steps = rng.normal(0.0, 0.04, size=(n_volumes, 6))
+    n_jumps = max(1, n_volumes // 60)
+    for t in rng.integers(1, n_volumes, size=n_jumps):
+        steps[t] += rng.normal(0.0, 0.4, size=6)
+    motion = np.cumsum(steps, axis=0)
+    motion -= motion.mean(axis=0)
+    return pd.DataFrame(motion, columns=list(MOTION_COLUMNS))
+
+
+def simulate_subject(
+    networks_img,
+    mask_img,
+    coupling,
+    n_volumes,
+    rng,
+    signal_amplitude=50.0,
+    motion_amplitude=15.0,
+    noise_sd=15.0,
+    baseline=1000.0,
+):
+    """Simulate one subject's 4D BOLD image and its motion confounds.
+
+    The voxel signal is
+    ``baseline + signal_amplitude * maps @ networks(t)
+    + motion_amplitude * gradients @ motion(t) + noise``, where ``networks(t)``
+    are AR(1) timecourses with correlation ``coupling`` and ``gradients`` are
+    smooth spatial patterns, one per motion parameter.
+
+    Parameters
+    ----------
+    networks_img : nibabel.nifti1.Nifti1Image
+        4D network maps from :func:`plant_networks`.
+    mask_img : nibabel.nifti1.Nifti1Image
+        Brain mask on the same grid.
+    coupling : numpy.ndarray
+        Correlation between network timecourses.
+    n_volumes : int
+        Number of volumes.
+    rng : numpy.random.Generator
+        Random generator (one per subject).
+    signal_amplitude, motion_amplitude, noise_sd, baseline : float
+        Scale of the network signal, of the motion contamination (per mm or
+        degree), of the white noise, and the brain's mean intensity.
+
+    Returns
+    -------
+    bold : numpy.ndarray, shape (x, y, z, n_volumes), float32
+        The image data (brain and a dim, noisy background).
+    confounds : pandas.DataFrame
+        Motion parameters, one row per volume.
+    timecourses : numpy.ndarray, shape (n_volumes, n_networks)
+        The ground-truth network timecourses.
+    """
+    import nibabel as nib
+
+    mask = np.asarray(mask_img.dataobj) > 0
+    maps = np.asarray(networks_img.dataobj, dtype=np.float32)[mask]
+    n_networks = maps.shape[1]
+    chol = np.linalg.cholesky(coupling)
+    timecourses = _ar1(rng, n_volumes, n_networks, phi=0.6) @ chol.T
+    confounds = simulate_motion(rng, n_volumes)
+
+    ijk = np.argwhere(mask)
+    xyz = nib.affines.apply_affine(mask_img.affine, ijk)
+    centred = (xyz - xyz.mean(axis=0)) / 70.0
+    # One smooth spatial pattern per motion parameter: translations act along
+    # their axis, rotations as products of the two other axes.
+    gradients = np.column_stack(
+        [
+            centred[:, 0],
+            centred[:, 1],
+            centred[:, 2] + 0.5,
+            centred[:, 1] * centred[:, 2] * 4 + 0.3,
+            centred[:, 0] * centred[:, 2] * 4 + 0.3,
+            centred[:, 0] * centred[:, 1] * 4 + 0.3,
+        ]
+    ).astype(np.float32)
+
+    tissue = baseline * (1.0 + 0.1 * rng.standard_normal(len(ijk)))
+    inside = (
+        tissue[:, None]
+        + signal_amplitude * maps @ timecourses.T.astype(np.float32)
+        + motion_amplitude * gradients @ confounds.to_numpy().T.astype(np.float32)
+        + noise_sd * rng.standard_normal((len(ijk), n_volumes))
+    ).astype(np.float32)
+    bold = np.abs(
+        rng.normal(0.0, 0.02 * baseline, size=(*mask.shape, n_volumes))
+    ).astype(np.float32)
+    bold[mask] = inside
+    return bold, confounds, timecourses

@@ -1,0 +1,138 @@
+# Input lookup: which subjects, where their files are, what each rule reads.
+# Runs at parse time, so bad inputs stop the run before any job starts.
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
+from regions_connectome.inputs import demo_subjects, read_sample_sheet
+
+ENV = "../../envs/nilearn.yaml"
+KINDS = {kind.replace(" ", ""): kind for kind in config["connectivity_kinds"]}
+KINDS.setdefault("correlation", "correlation")
+COMPONENTS = range(config["decomposition"]["n_components"])
+
+
+def load_subjects():
+    """Subject label -> func and confounds paths, demo or sample sheet."""
+    import pandas as pd
+
+    if config["subjects"] == "demo":
+        labels = demo_subjects(config["demo"]["n_subjects"])
+        folder = "results/demo/sub-{0}/sub-{0}"
+        return pd.DataFrame(
+            {
+                "func": [folder.format(s) + "_bold.nii.gz" for s in labels],
+                "confounds": [
+                    folder.format(s) + "_desc-confounds_timeseries.tsv" for s in labels
+                ],
+            },
+            index=pd.Index(labels, name="subject"),
+        )
+    return read_sample_sheet(config["subjects"])
+
+
+SUBJECTS = load_subjects()
+
+
+wildcard_constraints:
+    subject="[A-Za-z0-9]+",
+    kind="[a-z]+",
+    component="[0-9]+",
+
+
+def func_of(wildcards):
+    """The subject's 4D functional image."""
+    return SUBJECTS.loc[wildcards.subject, "func"]
+
+
+def confounds_of(wildcards):
+    """The subject's confounds file, or nothing."""
+    confounds = SUBJECTS.loc[wildcards.subject, "confounds"]
+    return [] if confounds is None else confounds
+
+
+def group_mask_inputs(wildcards):
+    """What the group mask is made from, per the ``mask`` option."""
+    if config["mask"] == "epi":
+        return {
+            "subject_masks": expand(
+                "results/sub-{subject}/sub-{subject}_desc-epi_mask.nii.gz",
+                subject=SUBJECTS.index,
+            )
+        }
+    reference = {"reference": SUBJECTS["func"].iloc[0]}
+    if config["mask"] == "template":
+        return reference
+    return reference | {"mask_file": config["mask"]}
+
+
+def reduced_data(wildcards):
+    """Every subject's reduced data, in sample-sheet order."""
+    return expand(
+        "results/sub-{subject}/sub-{subject}_desc-reduced_data.npy",
+        subject=SUBJECTS.index,
+    )
+
+
+def subject_relmats(wildcards):
+    """Every subject's matrix of one connectivity kind."""
+    return expand(
+        "results/sub-{subject}/sub-{subject}_meas-{kind}_relmat.tsv",
+        subject=SUBJECTS.index,
+        kind=wildcards.kind,
+    )
+
+
+def kind_of(wildcards):
+    """nilearn's name of the connectivity kind in a file name."""
+    return KINDS[wildcards.kind]
+
+
+def figure_kind(wildcards):
+    """Kind shown by a matrix figure: ``matrix.png`` is the correlation."""
+    return KINDS[wildcards.suffix.removeprefix("_meas-") or "correlation"]
+
+
+def figure_relmat(wildcards):
+    """Group matrix shown by a matrix figure."""
+    kind = wildcards.suffix.removeprefix("_meas-") or "correlation"
+    return f"results/group/meas-{kind}_relmat.tsv"
+
+
+def pick(section, keys):
+    """The ``keys`` of a config section, so that params hold only what a rule uses."""
+    return {key: config[section][key] for key in keys}
+
+
+def memory(base_mb):
+    """Memory that grows with each attempt, for retries after an OOM kill."""
+
+    def mem_mb(wildcards, attempt):
+        return base_mb * attempt
+
+    return mem_mb
+
+
+def all_outputs():
+    """Every file of the output contract."""
+    subjects = SUBJECTS.index
+    return [
+        "results/group/mask.nii.gz",
+        "results/group/components.nii.gz",
+        "results/group/regions.nii.gz",
+        "results/group/regions.tsv",
+        *expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),
+        *expand("results/sub-{s}/sub-{s}_timeseries.tsv", s=subjects),
+        *expand("results/sub-{s}/sub-{s}_meas-{kind}_relmat.tsv", s=subjects, kind=KINDS),
+        "results/figures/components.png",
+        "results/figures/regions.png",
+        "results/figures/matrix.png",
+        *expand(
+            "results/figures/matrix_meas-{kind}.png",
+            kind=[k for k in KINDS if k != "correlation"],
+        ),
+        "results/figures/connectome.png",
+        *expand("results/figures/network-{component}.png", component=COMPONENTS),
+    ]

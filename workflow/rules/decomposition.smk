@@ -1,0 +1,99 @@
+# Group mask, per-subject reduction, group decomposition.
+
+# The masker settings that the per-subject reduction depends on (and nothing
+# else, so that changing, say, alpha does not redo any subject).
+REDUCTION_KEYS = [
+    "n_components",
+    "smoothing_fwhm",
+    "random_state",
+    "standardize",
+    "detrend",
+    "low_pass",
+    "high_pass",
+    "t_r",
+]
+
+
+rule subject_epi_mask:
+    input:
+        func=func_of,
+    output:
+        mask="results/sub-{subject}/sub-{subject}_desc-epi_mask.nii.gz",
+    log:
+        "results/logs/subject_epi_mask/sub-{subject}.log",
+    benchmark:
+        "results/benchmarks/subject_epi_mask/sub-{subject}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/subject_epi_mask.py"
+
+
+rule group_mask:
+    input:
+        unpack(group_mask_inputs),
+    output:
+        mask="results/group/mask.nii.gz",
+    params:
+        mask=config["mask"],
+    log:
+        "results/logs/group_mask.log",
+    benchmark:
+        "results/benchmarks/group_mask.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/group_mask.py"
+
+
+rule reduce_subject:
+    input:
+        func=func_of,
+        mask=rules.group_mask.output.mask,
+    output:
+        reduced="results/sub-{subject}/sub-{subject}_desc-reduced_data.npy",
+    params:
+        decomposition=pick("decomposition", REDUCTION_KEYS),
+    log:
+        "results/logs/reduce_subject/sub-{subject}.log",
+    benchmark:
+        "results/benchmarks/reduce_subject/sub-{subject}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(2000),
+        runtime=30,
+    conda:
+        ENV
+    script:
+        "../scripts/reduce_subject.py"
+
+
+rule decompose:
+    input:
+        reduced=reduced_data,
+        mask=rules.group_mask.output.mask,
+    output:
+        components="results/group/components.nii.gz",
+    params:
+        method=config["decomposition"]["method"],
+        decomposition=config["decomposition"],
+    log:
+        "results/logs/decompose.log",
+    benchmark:
+        "results/benchmarks/decompose.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(4000),
+        runtime=60,
+    conda:
+        ENV
+    script:
+        "../scripts/decompose.py"

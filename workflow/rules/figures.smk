@@ -1,0 +1,135 @@
+# The example's figures.
+
+
+rule plot_components:
+    input:
+        components=rules.decompose.output.components,
+    output:
+        report(
+            "results/figures/components.png",
+            category="Decomposition",
+            caption="../report/components.rst",
+        ),
+    params:
+        method=config["decomposition"]["method"],
+        dpi=config["figures"]["dpi"],
+    log:
+        "results/logs/plot_components.log",
+    benchmark:
+        "results/benchmarks/plot_components.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/plot_components.py"
+
+
+rule plot_regions:
+    input:
+        regions=rules.extract_regions.output.regions,
+    output:
+        report(
+            "results/figures/regions.png",
+            category="Regions",
+            caption="../report/regions.rst",
+        ),
+    params:
+        n_components=config["decomposition"]["n_components"],
+        dpi=config["figures"]["dpi"],
+    log:
+        "results/logs/plot_regions.log",
+    benchmark:
+        "results/benchmarks/plot_regions.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/plot_regions.py"
+
+
+rule plot_matrix:
+    input:
+        relmat=figure_relmat,
+    output:
+        report(
+            "results/figures/matrix{suffix}.png",
+            category="Connectivity",
+            caption="../report/matrix.rst",
+        ),
+    params:
+        kind=figure_kind,
+        dpi=config["figures"]["dpi"],
+    wildcard_constraints:
+        suffix="|_meas-[a-z]+",
+    log:
+        "results/logs/plot_matrix/matrix{suffix}.log",
+    benchmark:
+        "results/benchmarks/plot_matrix/matrix{suffix}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/plot_matrix.py"
+
+
+rule plot_connectome:
+    input:
+        relmat="results/group/meas-correlation_relmat.tsv",
+        table=rules.extract_regions.output.table,
+    output:
+        report(
+            "results/figures/connectome.png",
+            category="Connectivity",
+            caption="../report/connectome.rst",
+        ),
+    params:
+        edge_threshold=config["figures"]["edge_threshold"],
+        dpi=config["figures"]["dpi"],
+    log:
+        "results/logs/plot_connectome.log",
+    benchmark:
+        "results/benchmarks/plot_connectome.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/plot_connectome.py"
+
+
+rule plot_network:
+    input:
+        components=rules.decompose.output.components,
+        regions=rules.extract_regions.output.regions,
+        table=rules.extract_regions.output.table,
+    output:
+        report(
+            "results/figures/network-{component}.png",
+            category="Per network",
+            caption="../report/network.rst",
+        ),
+    params:
+        dpi=config["figures"]["dpi"],
+    log:
+        "results/logs/plot_network/network-{component}.log",
+    benchmark:
+        "results/benchmarks/plot_network/network-{component}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/plot_network.py"

@@ -1,0 +1,18 @@
+"""Learn the group components from every subject's reduced data."""
+
+from script_setup import start
+
+start(snakemake)
+
+import numpy as np  # noqa: E402
+
+from regions_connectome.decomposition import decompose  # noqa: E402
+from regions_connectome.io import write_nifti  # noqa: E402
+
+components = decompose(
+    [np.load(path) for path in snakemake.input.reduced],
+    snakemake.input.mask,
+    snakemake.params.method,
+    snakemake.params.decomposition,
+)
+write_nifti(components, snakemake.output.components)

@@ -1,0 +1,26 @@
+"""Simulate one subject of the synthetic cohort."""
+
+from script_setup import start
+
+start(snakemake)
+
+import nibabel as nib  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from regions_connectome import synthetic  # noqa: E402
+from regions_connectome.io import read_tsv, write_nifti, write_tsv  # noqa: E402
+
+demo = snakemake.params.demo
+mask = nib.load(snakemake.input.brain_mask)
+coupling = read_tsv(snakemake.input.coupling)
+rng = np.random.default_rng([demo["seed"], int(snakemake.wildcards.subject)])
+bold, confounds, truth = synthetic.simulate_subject(
+    nib.load(snakemake.input.networks), mask, coupling.to_numpy(), demo["n_volumes"], rng
+)
+img = nib.Nifti1Image(bold, mask.affine)
+img.header.set_zooms((*mask.header.get_zooms()[:3], demo["t_r"]))
+img.header.set_xyzt_units("mm", "sec")
+write_nifti(img, snakemake.output.func)
+write_tsv(confounds, snakemake.output.confounds, index=False)
+write_tsv(pd.DataFrame(truth, columns=coupling.columns), snakemake.output.truth, index=False)

@@ -1,0 +1,12 @@
+"""Extract regions from the component maps and describe them in a table."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.io import write_nifti, write_tsv  # noqa: E402
+from regions_connectome.regions import extract_regions, regions_table  # noqa: E402
+
+regions_img, index = extract_regions(snakemake.input.components, snakemake.params.regions)
+write_tsv(regions_table(regions_img, index), snakemake.output.table, index=False)
+write_nifti(regions_img, snakemake.output.regions)

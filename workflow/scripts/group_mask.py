@@ -1,0 +1,10 @@
+"""The group mask: intersected EPI masks, the MNI152 template, or a given file."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.decomposition import group_mask  # noqa: E402
+from regions_connectome.io import write_nifti  # noqa: E402
+
+write_nifti(group_mask(snakemake.params.mask, **dict(snakemake.input)), snakemake.output.mask)

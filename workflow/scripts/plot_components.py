@@ -1,0 +1,14 @@
+"""Figure: the component maps as a probabilistic atlas."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.figures import plot_components  # noqa: E402
+
+plot_components(
+    snakemake.input.components,
+    snakemake.output[0],
+    method=snakemake.params.method,
+    dpi=snakemake.params.dpi,
+)

@@ -1,0 +1,17 @@
+"""Figure: a group connectivity matrix."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.figures import plot_matrix  # noqa: E402
+from regions_connectome.io import read_tsv  # noqa: E402
+
+matrix = read_tsv(snakemake.input.relmat)
+kind = snakemake.params.kind
+plot_matrix(
+    matrix,
+    snakemake.output[0],
+    title=f"{kind.capitalize()} between {len(matrix)} regions",
+    dpi=snakemake.params.dpi,
+)

@@ -1,0 +1,13 @@
+"""Mask, smooth, clean and SVD-reduce one subject's data for the decomposition."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.decomposition import reduce_subject  # noqa: E402
+from regions_connectome.io import write_array  # noqa: E402
+
+reduced = reduce_subject(
+    snakemake.input.func, snakemake.input.mask, snakemake.params.decomposition
+)
+write_array(reduced, snakemake.output.reduced)

@@ -1,0 +1,15 @@
+"""One subject's connectivity matrix from its regional timeseries."""
+
+from script_setup import start
+
+start(snakemake)
+
+import pandas as pd  # noqa: E402
+
+from regions_connectome.connectivity import connectivity_matrix  # noqa: E402
+from regions_connectome.io import read_tsv, write_tsv  # noqa: E402
+
+timeseries = read_tsv(snakemake.input.timeseries)
+matrix = connectivity_matrix(timeseries.to_numpy(), snakemake.params.kind)
+labels = pd.Index(timeseries.columns, name="region")
+write_tsv(pd.DataFrame(matrix, index=labels, columns=labels), snakemake.output.relmat)

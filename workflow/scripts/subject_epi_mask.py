@@ -1,0 +1,10 @@
+"""One subject's EPI mask (the per-subject part of nilearn's group EPI mask)."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.decomposition import compute_subject_epi_mask  # noqa: E402
+from regions_connectome.io import write_nifti  # noqa: E402
+
+write_nifti(compute_subject_epi_mask(snakemake.input.func), snakemake.output.mask)
