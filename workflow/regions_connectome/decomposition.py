@@ -204,7 +204,7 @@ def fitted_masker(method, params, mask_img):
         Carrying the estimator's smoothing, standardisation, detrending and
         filtering settings.
     """
-    from nilearn._utils.masker_validation import check_embedded_masker
+    from nilearn.maskers.masker_validation import check_embedded_masker
 
     estimator = make_estimator(method, params, mask=mask_img)
     masker = check_embedded_masker(estimator, masker_type="multi_nii")

@@ -177,6 +177,7 @@ def plot_network(components_img, regions_img, index, component, path, dpi=100):
     display = plot_anat(
         cut_coords=coords,
         title=f"{len(regions)} regions from component {component}",
+        colorbar=False,
         axes=right,
         figure=figure,
     )

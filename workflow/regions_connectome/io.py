@@ -62,9 +62,21 @@ def write_nifti(img, path):
         Image to save.
     path : str or pathlib.Path
         Destination, ``.nii`` or ``.nii.gz``.
+
+    Notes
+    -----
+    The file is stored in the dtype of the data in memory. nilearn's
+    ``inverse_transform`` copies the mask's header, so a float image made with
+    a uint8 mask would otherwise be scaled into uint8 on save.
     """
+    import nibabel as nib
+
+    data = np.asanyarray(img.dataobj)
+    out = nib.Nifti1Image(data, img.affine, img.header)
+    out.set_data_dtype(data.dtype)
+    out.header.set_slope_inter(None, None)
     with atomic_output(path) as tmp:
-        img.to_filename(tmp)
+        out.to_filename(tmp)
 
 
 def write_tsv(frame, path, index=True):

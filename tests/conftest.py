@@ -1,0 +1,102 @@
+"""Shared fixtures: a small synthetic cohort on disk and a Snakemake runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT / "workflow"))
+sys.path.insert(0, str(PROJECT / "bench"))
+
+SHARED = PROJECT.parent / "shared"
+ADHD_CONFOUNDS = SHARED / "data" / "adhd200_confounds" / "data"
+
+from regions_connectome import synthetic  # noqa: E402
+
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def write_cohort(folder, n_subjects=3, n_volumes=60, voxel_size=6.0, seed=0, n_volumes_each=None):
+    """Write a synthetic cohort and its sample sheet; return the sheet path.
+
+    ``n_volumes_each`` gives one length per subject (to pair with real
+    confounds files of matching length).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    mask = synthetic.brain_mask(voxel_size)
+    rng = np.random.default_rng(seed)
+    networks, blobs = synthetic.plant_networks(mask, 5, 3, 8.0, rng)
+    networks.to_filename(folder / "networks.nii.gz")
+    blobs.to_csv(folder / "blobs.tsv", sep="\t", index=False)
+    coupling = synthetic.coupling_matrix(5)
+    lengths = n_volumes_each or [n_volumes] * n_subjects
+    rows = []
+    for number, length in enumerate(lengths, start=1):
+        label = f"{number:02d}"
+        bold, confounds, _ = synthetic.simulate_subject(
+            networks, mask, coupling, length, np.random.default_rng([seed, number])
+        )
+        img = nib.Nifti1Image(bold, mask.affine)
+        img.header.set_zooms((voxel_size,) * 3 + (2.0,))
+        img.to_filename(folder / f"sub-{label}_bold.nii.gz")
+        confounds.to_csv(folder / f"sub-{label}_confounds.tsv", sep="\t", index=False)
+        rows.append((label, f"sub-{label}_bold.nii.gz", f"sub-{label}_confounds.tsv"))
+    sheet = folder / "subjects.tsv"
+    pd.DataFrame(rows, columns=["subject", "func", "confounds"]).to_csv(
+        sheet, sep="\t", index=False
+    )
+    return sheet
+
+
+@pytest.fixture(scope="session")
+def small_cohort(tmp_path_factory):
+    """Three synthetic subjects at 6 mm, 60 volumes, with a sample sheet."""
+    return write_cohort(tmp_path_factory.mktemp("cohort"))
+
+
+def single_thread_env():
+    """The environment with BLAS and OpenMP limited to one thread."""
+    threads = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    return os.environ | threads | {"PYTHONHASHSEED": "0"}
+
+
+def run_snakemake(workdir, *args, config=None, check=True):
+    """Run the real snakemake on the project's Snakefile in ``workdir``.
+
+    Returns the completed process (stdout and stderr merged in ``stdout``).
+    """
+    command = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(PROJECT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(PROJECT / "config.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
+    if config:
+        command += ["--config", *[f"{key}={value}" for key, value in config.items()]]
+    env = os.environ | {"PYTHONHASHSEED": "0"}
+    process = subprocess.run(
+        command,
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    if check and process.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{process.stdout[-6000:]}")
+    return process
