@@ -11,6 +11,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "workflow"))
@@ -69,8 +70,20 @@ def single_thread_env():
     return os.environ | threads | {"PYTHONHASHSEED": "0"}
 
 
+def overrides(workdir, config):
+    """Write ``config`` (nested dict) as a second config file; return its path."""
+    if not config:
+        return []
+    path = Path(workdir) / "test-config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return [str(path)]
+
+
 def run_snakemake(workdir, *args, config=None, check=True):
     """Run the real snakemake on the project's Snakefile in ``workdir``.
+
+    ``config`` (a nested dict) overrides config.yaml through a second config
+    file, as a user's own config file would.
 
     Returns the completed process (stdout and stderr merged in ``stdout``).
     """
@@ -82,12 +95,11 @@ def run_snakemake(workdir, *args, config=None, check=True):
         str(workdir),
         "--configfile",
         str(PROJECT / "config.yaml"),
+        *overrides(workdir, config),
         "--cores",
         "2",
         *args,
     ]
-    if config:
-        command += ["--config", *[f"{key}={value}" for key, value in config.items()]]
     env = os.environ | {"PYTHONHASHSEED": "0"}
     process = subprocess.run(
         command,

@@ -24,7 +24,7 @@ ATOL = 1e-6
 def both(small_cohort, tmp_path_factory):
     """Run the workflow and the plain example on the same small cohort."""
     workdir = tmp_path_factory.mktemp("equivalence")
-    run_snakemake(workdir, config={"subjects": small_cohort})
+    run_snakemake(workdir, config={"subjects": str(small_cohort)})
     outdir = workdir / "reference"
     subprocess.run(
         [sys.executable, str(PROJECT / "bench" / "nilearn_example.py"), str(small_cohort),

@@ -53,14 +53,19 @@ def extract_regions(components_img, params):
         components_img,
         **_kwargs(params, _EXTRACTION_KEYS + ("smoothing_fwhm",)),
     )
-    extractor.fit()
-    regions_img = extractor.regions_img_
-    if regions_img.ndim != 4 or regions_img.shape[-1] == 0:
+    try:
+        extractor.fit()
+    except TypeError:
+        # nilearn warns, leaves regions_img_ as None and then fails to fit
+        # its masker on it.
+        if getattr(extractor, "regions_img_", "unset") is not None:
+            raise
+    if extractor.regions_img_ is None:
         raise ValueError(
             "no region survived the extraction: lower regions.threshold or "
             "regions.min_region_size"
         )
-    return regions_img, [int(i) for i in extractor.index_]
+    return extractor.regions_img_, [int(i) for i in extractor.index_]
 
 
 def region_labels(regions, components):

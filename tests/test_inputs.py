@@ -1,0 +1,109 @@
+"""Sample sheets and confounds: what is accepted, what stops the run and how."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import ADHD_CONFOUNDS, run_snakemake
+
+from regions_connectome.connectivity import read_confounds
+from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
+
+ADHD_FILES = sorted(ADHD_CONFOUNDS.glob("*/*_regressors.csv"))
+
+
+def write_sheet(folder, rows, columns=("subject", "func", "confounds")):
+    path = folder / "subjects.tsv"
+    pd.DataFrame(rows, columns=list(columns)).to_csv(path, sep="\t", index=False)
+    return path
+
+
+def test_relative_paths_resolve_against_the_sheet_folder(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a_bold.nii.gz").touch()
+    (tmp_path / "data" / "a_conf.tsv").touch()
+    sheet = write_sheet(tmp_path, [("A1", "data/a_bold.nii.gz", "data/a_conf.tsv")])
+    table = read_sample_sheet(sheet)
+    assert table.loc["A1", "func"] == str(tmp_path / "data" / "a_bold.nii.gz")
+    assert table.loc["A1", "confounds"] == str(tmp_path / "data" / "a_conf.tsv")
+
+
+def test_empty_confounds_and_absolute_paths(tmp_path):
+    func = tmp_path / "b.nii.gz"
+    func.touch()
+    table = read_sample_sheet(write_sheet(tmp_path, [("B", str(func), "")]))
+    assert table.loc["B", "func"] == str(func)
+    assert table.loc["B", "confounds"] is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "message"),
+    [
+        ([("s1", "x.nii.gz")], ("subject", "func"), r"lacks column\(s\) \['confounds'\]"),
+        ([("s1", "missing.nii.gz", "")], None, r"subject s1: func file .*missing.nii.gz does not exist"),
+        ([("s1", "f.nii.gz", ""), ("s1", "f.nii.gz", "")], None, r"duplicate subject\(s\) \['s1'\]"),
+        ([("../x", "f.nii.gz", "")], None, r"subject label '../x' must be letters and digits"),
+        ([("s 1", "f.nii.gz", "")], None, r"must be letters and digits"),
+    ],
+)
+def test_bad_sheets_name_the_problem(tmp_path, rows, columns, message):
+    (tmp_path / "f.nii.gz").touch()
+    sheet = write_sheet(tmp_path, rows, columns or ("subject", "func", "confounds"))
+    with pytest.raises(InputError, match=message):
+        read_sample_sheet(sheet)
+
+
+def test_missing_sheet(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        read_sample_sheet(tmp_path / "nope.tsv")
+
+
+def test_demo_labels():
+    assert demo_subjects(3) == ["01", "02", "03"]
+    assert demo_subjects(120)[0] == "001"
+
+
+@pytest.mark.parametrize("path", ADHD_FILES, ids=lambda p: p.parent.name)
+def test_real_adhd_confounds_are_read_whole(path):
+    """The ADHD-200 files are tab-separated despite their .csv ending."""
+    frame = read_confounds(path)
+    assert frame.shape[1] == 17
+    assert {"constant", "linearTrend", "motion-x", "compcor5"} <= set(frame.columns)
+    assert len(frame) in (175, 176, 260, 261)
+    assert frame.notna().all().all()
+
+
+def test_real_adhd_confounds_columns_and_missing_column():
+    path = ADHD_FILES[0]
+    frame = read_confounds(path, ["motion-x", "motion-y", "csf"])
+    assert list(frame.columns) == ["motion-x", "motion-y", "csf"]
+    with pytest.raises(ValueError, match=r"has no column\(s\) \['trans_x'\]"):
+        read_confounds(path, ["trans_x"])
+
+
+def test_adhd_files_present():
+    assert len(ADHD_FILES) == 5
+
+
+def test_bad_sheet_stops_before_any_job(tmp_path):
+    (tmp_path / "f.nii.gz").touch()
+    sheet = write_sheet(tmp_path, [("s1", "f.nii.gz", "conf_missing.tsv")])
+    process = run_snakemake(tmp_path, config={"subjects": str(sheet)}, check=False)
+    assert process.returncode != 0
+    assert "subject s1: confounds file" in process.stdout
+    assert "conf_missing.tsv does not exist" in process.stdout
+    assert not (tmp_path / "results").exists()
+
+
+def test_unknown_config_key_is_refused(tmp_path):
+    process = run_snakemake(tmp_path, "--dry-run", config={"regionz": {"threshold": 1}}, check=False)
+    assert process.returncode != 0
+    assert "regionz" in process.stdout
+
+
+def test_wrong_type_is_refused(tmp_path):
+    process = run_snakemake(
+        tmp_path, "--dry-run", config={"decomposition": {"n_components": "five"}}, check=False
+    )
+    assert process.returncode != 0
+    assert "'five' is not of type 'integer'" in process.stdout

@@ -1,0 +1,156 @@
+"""Unit tests of the science functions and the atomic writers."""
+
+from __future__ import annotations
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+
+from regions_connectome import synthetic
+from regions_connectome.connectivity import connectivity_matrix, group_mean
+from regions_connectome.decomposition import group_mask, make_estimator, stack_reduced
+from regions_connectome.io import atomic_output, read_tsv, write_nifti, write_tsv
+from regions_connectome.regions import extract_regions, region_labels, regions_table
+
+
+def test_mni_grid_matches_the_seed_geometry():
+    affine, shape = synthetic.mni_grid(3.0)
+    assert shape == (61, 73, 61)
+    np.testing.assert_array_equal(affine[:3, 3], [-90, -126, -72])
+
+
+def test_coupling_is_a_correlation_matrix():
+    coupling = synthetic.coupling_matrix(5)
+    np.testing.assert_array_equal(np.diag(coupling), 1)
+    np.testing.assert_array_equal(coupling, coupling.T)
+    assert np.linalg.eigvalsh(coupling).min() > 0
+
+
+@pytest.fixture(scope="module")
+def planted():
+    mask = synthetic.brain_mask(6.0)
+    networks, blobs = synthetic.plant_networks(mask, 4, 3, 8.0, np.random.default_rng(1))
+    return mask, networks, blobs
+
+
+def test_planted_blobs_are_separate_and_inside(planted):
+    mask, networks, blobs = planted
+    assert len(blobs) == 12
+    centres = blobs[["x", "y", "z"]].to_numpy()
+    d = np.linalg.norm(centres[:, None] - centres[None], axis=-1)
+    assert d[np.triu_indices(12, 1)].min() >= 4.5 * 8.0
+    ijk = np.rint(nib.affines.apply_affine(np.linalg.inv(mask.affine), centres)).astype(int)
+    assert mask.get_fdata()[tuple(ijk.T)].all()
+    assert networks.get_fdata()[mask.get_fdata() == 0].max() == 0
+
+
+def test_simulated_subject_couples_networks_and_confounds_contaminate(planted):
+    mask, networks, _ = planted
+    coupling = synthetic.coupling_matrix(4)
+    bold, confounds, truth = synthetic.simulate_subject(
+        networks, mask, coupling, 400, np.random.default_rng(2)
+    )
+    assert bold.shape == (*mask.shape, 400) and bold.dtype == np.float32
+    assert list(confounds.columns) == list(synthetic.MOTION_COLUMNS)
+    np.testing.assert_allclose(np.corrcoef(truth.T), coupling, atol=0.15)
+    # a voxel far from every blob follows the motion: confounds explain it
+    inside = mask.get_fdata() > 0
+    quiet = inside & (networks.get_fdata().sum(-1) == 0)
+    series = bold[quiet][:500].T
+    design = np.column_stack([confounds.to_numpy(), np.ones(400)])
+    residual = series - design @ np.linalg.lstsq(design, series, rcond=None)[0]
+    assert residual.var(axis=0).mean() < 0.8 * series.var(axis=0).mean()
+
+
+def test_atomic_output_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.tsv"
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_nifti_keeps_float_data_with_a_uint8_header(tmp_path):
+    header_from_mask = nib.Nifti1Image(np.zeros((2, 2, 2), np.uint8), np.eye(4)).header
+    img = nib.Nifti1Image(np.full((2, 2, 2), 0.123456, np.float32), np.eye(4), header_from_mask)
+    write_nifti(img, tmp_path / "x.nii.gz")
+    back = nib.load(tmp_path / "x.nii.gz")
+    assert back.get_data_dtype() == np.float32
+    np.testing.assert_array_equal(back.get_fdata(), img.get_fdata())
+
+
+def test_tsv_round_trip_keeps_nine_digits(tmp_path):
+    frame = pd.DataFrame([[1 / 3, -2 / 7]], index=pd.Index(["a"], name="region"), columns=["a", "b"])
+    write_tsv(frame, tmp_path / "m.tsv")
+    np.testing.assert_allclose(read_tsv(tmp_path / "m.tsv").to_numpy(), frame.to_numpy(), rtol=1e-8)
+
+
+def test_group_mean_refuses_nan_and_mismatched_labels():
+    labels = ["r00_c0", "r01_c0"]
+    good = pd.DataFrame(np.eye(2), index=labels, columns=labels)
+    bad = good.copy()
+    bad.iloc[0, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        group_mean([good, bad])
+    other = pd.DataFrame(np.eye(2), index=["x", "y"], columns=["x", "y"])
+    with pytest.raises(ValueError, match="labels"):
+        group_mean([good, other])
+    np.testing.assert_array_equal(group_mean([good, good * 3]).to_numpy(), 2 * np.eye(2))
+
+
+def test_connectivity_matrix_is_a_shrunk_correlation():
+    """nilearn's default estimator (Ledoit-Wolf) shrinks towards the identity."""
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((200, 1))
+    ts = np.hstack([base, base + 0.3 * rng.standard_normal((200, 1)), rng.standard_normal((200, 1))])
+    matrix = connectivity_matrix(ts)
+    np.testing.assert_allclose(np.diag(matrix), 1)
+    np.testing.assert_allclose(matrix, matrix.T)
+    assert 0.8 < matrix[0, 1] <= np.corrcoef(ts.T)[0, 1] + 1e-12
+    assert abs(matrix[0, 2]) < 0.2
+
+
+def test_stack_reduced_refuses_different_masks():
+    with pytest.raises(ValueError, match="same group mask"):
+        stack_reduced([np.zeros((5, 10), np.float32), np.zeros((5, 11), np.float32)])
+    stacked = stack_reduced([np.ones((2, 3), np.float32), np.zeros((2, 3), np.float32)])
+    assert stacked.flags.f_contiguous and stacked.dtype == np.float32
+
+
+def test_make_estimator_passes_only_its_parameters():
+    params = {"n_components": 3, "alpha": 2, "threshold": "auto", "n_init": 4, "t_r": None}
+    assert make_estimator("dictlearning", params).alpha == 2
+    assert make_estimator("canica", params).n_init == 4
+    with pytest.raises(ValueError, match="method"):
+        make_estimator("pca", params)
+
+
+def test_template_mask_and_user_mask_grid_check(tmp_path, planted):
+    mask, networks, _ = planted
+    reference = tmp_path / "ref.nii.gz"
+    networks.to_filename(reference)
+    template = group_mask("template", reference=str(reference))
+    assert template.shape == mask.shape and 0 < template.get_fdata().mean() < 1
+    wrong = tmp_path / "wrong.nii.gz"
+    nib.Nifti1Image(np.ones((5, 5, 5), np.uint8), np.eye(4)).to_filename(wrong)
+    with pytest.raises(ValueError, match="is not on the grid of"):
+        group_mask(str(wrong), reference=str(reference), mask_file=str(wrong))
+
+
+def test_regions_split_a_bilateral_network(planted):
+    _, networks, blobs = planted
+    regions_img, index = extract_regions(
+        networks, {"threshold": 0.5, "extractor": "connected_components", "min_region_size": 1350}
+    )
+    # each network is three separate blobs: several regions each
+    counts = np.bincount(index, minlength=4)
+    assert (counts >= 2).all() and (counts <= 3).all(), counts
+    table = regions_table(regions_img, index)
+    assert table["label"].tolist() == region_labels(table["region"], table["component"])
+
+
+def test_no_region_surviving_is_a_clear_error(planted):
+    _, networks, _ = planted
+    with pytest.raises(ValueError, match="no region survived"):
+        extract_regions(networks, {"threshold": 0.5, "min_region_size": 1e9})

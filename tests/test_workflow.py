@@ -1,0 +1,106 @@
+"""End to end: the real snakemake on the default synthetic cohort, made small."""
+
+from __future__ import annotations
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_snakemake
+
+SMALL_DEMO = {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0}
+N_COMPONENTS = 5
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """Results folder of a complete run on a small demo cohort."""
+    workdir = tmp_path_factory.mktemp("workflow")
+    run_snakemake(workdir, config={"demo": SMALL_DEMO})
+    return workdir / "results"
+
+
+def read(path):
+    return pd.read_csv(path, sep="\t", index_col=0)
+
+
+def test_group_images(results):
+    mask = nib.load(results / "group" / "mask.nii.gz")
+    components = nib.load(results / "group" / "components.nii.gz")
+    regions = nib.load(results / "group" / "regions.nii.gz")
+    assert mask.ndim == 3 and set(np.unique(mask.get_fdata())) == {0, 1}
+    assert components.shape == (*mask.shape, N_COMPONENTS)
+    assert components.get_data_dtype() == np.float32
+    assert regions.shape[:3] == mask.shape and regions.shape[3] >= N_COMPONENTS
+    outside = components.get_fdata()[mask.get_fdata() == 0]
+    assert not outside.any(), "components must be zero outside the group mask"
+
+
+def test_regions_table(results):
+    table = pd.read_csv(results / "group" / "regions.tsv", sep="\t")
+    regions = nib.load(results / "group" / "regions.nii.gz")
+    assert list(table.columns[:6]) == ["region", "component", "n_voxels", "x", "y", "z"]
+    assert table["region"].tolist() == list(range(regions.shape[-1]))
+    assert table["component"].between(0, N_COMPONENTS - 1).all()
+    counts = np.count_nonzero(regions.get_fdata(), axis=(0, 1, 2))
+    assert table["n_voxels"].tolist() == counts.tolist()
+    # at least min_region_size (1350 mm^3) of 6 mm voxels
+    assert (table["n_voxels"] * 6.0**3 >= 1350).all()
+    assert table[["x", "y", "z"]].abs().max().max() < 130, "MNI coordinates in mm"
+
+
+def test_regions_recover_planted_blobs(results):
+    """Every extracted region lies on a planted blob (ground truth)."""
+    blobs = pd.read_csv(results / "demo" / "ground_truth" / "blobs.tsv", sep="\t")
+    table = pd.read_csv(results / "group" / "regions.tsv", sep="\t")
+    centres = blobs[["x", "y", "z"]].to_numpy()
+    distance = np.linalg.norm(
+        table[["x", "y", "z"]].to_numpy()[:, None] - centres[None], axis=-1
+    ).min(axis=1)
+    assert np.median(distance) < 2 * blobs["sigma_mm"].iloc[0], distance
+
+
+def test_subject_outputs(results):
+    labels = pd.read_csv(results / "group" / "regions.tsv", sep="\t")["label"].tolist()
+    for subject in ("01", "02", "03"):
+        folder = results / f"sub-{subject}"
+        timeseries = read(folder / f"sub-{subject}_timeseries.tsv")
+        assert timeseries.shape == (60, len(labels))
+        assert timeseries.columns.tolist() == labels
+        assert np.isfinite(timeseries.to_numpy()).all()
+        matrix = read(folder / f"sub-{subject}_meas-correlation_relmat.tsv")
+        assert matrix.index.tolist() == labels and matrix.columns.tolist() == labels
+        values = matrix.to_numpy()
+        np.testing.assert_allclose(values, values.T, atol=1e-12)
+        np.testing.assert_allclose(np.diag(values), 1.0, atol=1e-6)
+        assert np.abs(values).max() <= 1 + 1e-9
+
+
+def test_group_connectome_is_mean_of_subjects(results):
+    mean = read(results / "group" / "meas-correlation_relmat.tsv")
+    subjects = [
+        read(results / f"sub-{s}" / f"sub-{s}_meas-correlation_relmat.tsv") for s in ("01", "02", "03")
+    ]
+    np.testing.assert_allclose(mean.to_numpy(), np.mean([m.to_numpy() for m in subjects], axis=0), atol=1e-8)
+
+
+def test_figures(results):
+    figures = results / "figures"
+    expected = ["components", "regions", "matrix", "connectome"] + [
+        f"network-{k}" for k in range(N_COMPONENTS)
+    ]
+    for name in expected:
+        png = (figures / f"{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000, name
+    assert sorted(p.name for p in figures.iterdir()) == sorted(f"{n}.png" for n in expected)
+
+
+def test_rerun_has_nothing_to_do(results):
+    process = run_snakemake(results.parent, "--dry-run", config={"demo": SMALL_DEMO})
+    assert "Nothing to be done" in process.stdout
+
+
+def test_logs_and_benchmarks_for_every_job(results):
+    logs = list((results / "logs").rglob("*.log"))
+    benchmarks = list((results / "benchmarks").rglob("*.tsv"))
+    assert len(logs) == len(benchmarks) > 20
