@@ -53,9 +53,7 @@ def run_example(func_filenames, confounds, n_jobs=1, method="dictlearning", figu
     timings = {}
     start = time.perf_counter()
     estimator = DictLearning if method == "dictlearning" else CanICA
-    decomposition = estimator(
-        n_components=5, smoothing_fwhm=6.0, random_state=0, n_jobs=n_jobs
-    )
+    decomposition = estimator(n_components=5, smoothing_fwhm=6.0, random_state=0, n_jobs=n_jobs)
     decomposition.fit(func_filenames)
     components_img = decomposition.components_img_
     timings["decomposition"] = time.perf_counter() - start
@@ -89,7 +87,9 @@ def run_example(func_filenames, confounds, n_jobs=1, method="dictlearning", figu
 
     if figures_dir is not None:
         start = time.perf_counter()
-        _figures(components_img, regions_extracted_img, regions_index, mean_correlations, figures_dir)
+        _figures(
+            components_img, regions_extracted_img, regions_index, mean_correlations, figures_dir
+        )
         timings["figures"] = time.perf_counter() - start
 
     return {
@@ -124,16 +124,14 @@ def _figures(components_img, regions_img, regions_index, mean_correlations, outd
 
     plt.savefig(outdir / "matrix.png")
     coords = plotting.find_probabilistic_atlas_cut_coords(regions_img)
-    plotting.plot_connectome(
-        mean_correlations, coords, edge_threshold="90%", title=title
-    ).savefig(outdir / "connectome.png")
+    plotting.plot_connectome(mean_correlations, coords, edge_threshold="90%", title=title).savefig(
+        outdir / "connectome.png"
+    )
     img = image.index_img(components_img, 4)
     coords = plotting.find_xyz_cut_coords(img)
-    plotting.plot_stat_map(img, cut_coords=coords, colorbar=False).savefig(
-        outdir / "network.png"
-    )
+    plotting.plot_stat_map(img, cut_coords=coords, colorbar=False).savefig(outdir / "network.png")
     display = plotting.plot_anat(cut_coords=coords, title="Regions from this network")
-    for region, color in zip(np.where(np.array(regions_index) == 4)[0], "rgbcmyk"):
+    for region, color in zip(np.where(np.array(regions_index) == 4)[0], "rgbcmyk", strict=False):
         display.add_overlay(
             image.index_img(regions_img, region), cmap=plotting.cm.alpha_cmap(color)
         )

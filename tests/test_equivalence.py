@@ -14,6 +14,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import PROJECT, run_snakemake, single_thread_env
 
 # Tolerance reached between the workflow and the one-process nilearn script.
@@ -27,8 +28,14 @@ def both(small_cohort, tmp_path_factory):
     run_snakemake(workdir, config={"subjects": str(small_cohort)})
     outdir = workdir / "reference"
     subprocess.run(
-        [sys.executable, str(PROJECT / "bench" / "nilearn_example.py"), str(small_cohort),
-         str(outdir), "--n-jobs", "2"],
+        [
+            sys.executable,
+            str(PROJECT / "bench" / "nilearn_example.py"),
+            str(small_cohort),
+            str(outdir),
+            "--n-jobs",
+            "2",
+        ],
         check=True,
         env=single_thread_env(),
     )
@@ -59,9 +66,7 @@ def test_same_regions_and_index(both):
     regions = nib.load(results / "group" / "regions.nii.gz")
     assert regions.shape == reference["regions_img"].shape
     assert regions.shape[-1] > 5, "the cohort's networks should split into regions"
-    np.testing.assert_allclose(
-        regions.get_fdata(), reference["regions_img"].get_fdata(), atol=ATOL
-    )
+    np.testing.assert_allclose(regions.get_fdata(), reference["regions_img"].get_fdata(), atol=ATOL)
     table = pd.read_csv(results / "group" / "regions.tsv", sep="\t")
     assert table["component"].tolist() == reference["index"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import ADHD_CONFOUNDS, run_snakemake
 
+from conftest import ADHD_CONFOUNDS, run_snakemake
 from regions_connectome.connectivity import read_confounds
 from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
 
@@ -40,8 +40,16 @@ def test_empty_confounds_and_absolute_paths(tmp_path):
     ("rows", "columns", "message"),
     [
         ([("s1", "x.nii.gz")], ("subject", "func"), r"lacks column\(s\) \['confounds'\]"),
-        ([("s1", "missing.nii.gz", "")], None, r"subject s1: func file .*missing.nii.gz does not exist"),
-        ([("s1", "f.nii.gz", ""), ("s1", "f.nii.gz", "")], None, r"duplicate subject\(s\) \['s1'\]"),
+        (
+            [("s1", "missing.nii.gz", "")],
+            None,
+            r"subject s1: func file .*missing.nii.gz does not exist",
+        ),
+        (
+            [("s1", "f.nii.gz", ""), ("s1", "f.nii.gz", "")],
+            None,
+            r"duplicate subject\(s\) \['s1'\]",
+        ),
         ([("../x", "f.nii.gz", "")], None, r"subject label '../x' must be letters and digits"),
         ([("s 1", "f.nii.gz", "")], None, r"must be letters and digits"),
     ],
@@ -96,7 +104,9 @@ def test_bad_sheet_stops_before_any_job(tmp_path):
 
 
 def test_unknown_config_key_is_refused(tmp_path):
-    process = run_snakemake(tmp_path, "--dry-run", config={"regionz": {"threshold": 1}}, check=False)
+    process = run_snakemake(
+        tmp_path, "--dry-run", config={"regionz": {"threshold": 1}}, check=False
+    )
     assert process.returncode != 0
     assert "regionz" in process.stdout
 

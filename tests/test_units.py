@@ -81,7 +81,9 @@ def test_write_nifti_keeps_float_data_with_a_uint8_header(tmp_path):
 
 
 def test_tsv_round_trip_keeps_nine_digits(tmp_path):
-    frame = pd.DataFrame([[1 / 3, -2 / 7]], index=pd.Index(["a"], name="region"), columns=["a", "b"])
+    frame = pd.DataFrame(
+        [[1 / 3, -2 / 7]], index=pd.Index(["a"], name="region"), columns=["a", "b"]
+    )
     write_tsv(frame, tmp_path / "m.tsv")
     np.testing.assert_allclose(read_tsv(tmp_path / "m.tsv").to_numpy(), frame.to_numpy(), rtol=1e-8)
 
@@ -100,10 +102,12 @@ def test_group_mean_refuses_nan_and_mismatched_labels():
 
 
 def test_connectivity_matrix_is_a_shrunk_correlation():
-    """nilearn's default estimator (Ledoit-Wolf) shrinks towards the identity."""
+    """Nilearn's default estimator (Ledoit-Wolf) shrinks towards the identity."""
     rng = np.random.default_rng(0)
     base = rng.standard_normal((200, 1))
-    ts = np.hstack([base, base + 0.3 * rng.standard_normal((200, 1)), rng.standard_normal((200, 1))])
+    ts = np.hstack(
+        [base, base + 0.3 * rng.standard_normal((200, 1)), rng.standard_normal((200, 1))]
+    )
     matrix = connectivity_matrix(ts)
     np.testing.assert_allclose(np.diag(matrix), 1)
     np.testing.assert_allclose(matrix, matrix.T)

@@ -6,6 +6,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import run_snakemake
 
 SMALL_DEMO = {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0}
@@ -79,9 +80,12 @@ def test_subject_outputs(results):
 def test_group_connectome_is_mean_of_subjects(results):
     mean = read(results / "group" / "meas-correlation_relmat.tsv")
     subjects = [
-        read(results / f"sub-{s}" / f"sub-{s}_meas-correlation_relmat.tsv") for s in ("01", "02", "03")
+        read(results / f"sub-{s}" / f"sub-{s}_meas-correlation_relmat.tsv")
+        for s in ("01", "02", "03")
     ]
-    np.testing.assert_allclose(mean.to_numpy(), np.mean([m.to_numpy() for m in subjects], axis=0), atol=1e-8)
+    np.testing.assert_allclose(
+        mean.to_numpy(), np.mean([m.to_numpy() for m in subjects], axis=0), atol=1e-8
+    )
 
 
 def test_figures(results):

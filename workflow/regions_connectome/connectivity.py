@@ -36,8 +36,7 @@ def read_confounds(path, columns="all"):
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(
-                f"confounds file {path} has no column(s) {missing}; "
-                f"it has {list(frame.columns)}"
+                f"confounds file {path} has no column(s) {missing}; it has {list(frame.columns)}"
             )
         frame = frame[list(columns)]
     return frame
@@ -75,6 +74,7 @@ def connectivity_matrix(timeseries, kind="correlation"):
     Parameters
     ----------
     timeseries : numpy.ndarray, shape (n_volumes, n_regions)
+        Regional timeseries of one subject.
     kind : str, default="correlation"
         Any subject-level kind of ``ConnectivityMeasure``.
 

@@ -100,7 +100,7 @@ def intersect_subject_masks(mask_imgs):
 
 
 def template_mask(reference_img):
-    """nilearn's MNI152 brain mask resampled to a subject's grid.
+    """Nilearn's MNI152 brain mask resampled to a subject's grid.
 
     Parameters
     ----------
@@ -193,6 +193,7 @@ def fitted_masker(method, params, mask_img):
     Parameters
     ----------
     method : {"dictlearning", "canica"}
+        Decomposition estimator.
     params : dict
         Estimator parameters, see :func:`make_estimator`.
     mask_img : Niimg-like
@@ -290,6 +291,7 @@ def decompose(reduced, mask_img, method, params):
     mask_img : Niimg-like
         Group mask the reduced data were made with.
     method : {"dictlearning", "canica"}
+        Decomposition estimator.
     params : dict
         Estimator parameters, see :func:`make_estimator`.
 

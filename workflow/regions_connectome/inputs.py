@@ -100,7 +100,6 @@ def read_sample_sheet(path):
             file = getattr(row, column)
             if file is not None and not Path(file).is_file():
                 raise InputError(
-                    f"subject {row.subject}: {column} file {file} does not exist "
-                    f"(listed in {path})"
+                    f"subject {row.subject}: {column} file {file} does not exist (listed in {path})"
                 )
     return sheet.set_index("subject")[["func", "confounds"]]

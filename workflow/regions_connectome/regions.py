@@ -62,8 +62,7 @@ def extract_regions(components_img, params):
             raise
     if extractor.regions_img_ is None:
         raise ValueError(
-            "no region survived the extraction: lower regions.threshold or "
-            "regions.min_region_size"
+            "no region survived the extraction: lower regions.threshold or regions.min_region_size"
         )
     return extractor.regions_img_, [int(i) for i in extractor.index_]
 

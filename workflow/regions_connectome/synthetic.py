@@ -43,7 +43,7 @@ def mni_grid(voxel_size):
 
 
 def brain_mask(voxel_size):
-    """nilearn's MNI152 brain mask resampled (nearest) to :func:`mni_grid`.
+    """Nilearn's MNI152 brain mask resampled (nearest) to :func:`mni_grid`.
 
     Parameters
     ----------
@@ -284,8 +284,8 @@ def simulate_subject(
         + motion_amplitude * gradients @ confounds.to_numpy().T.astype(np.float32)
         + noise_sd * rng.standard_normal((len(ijk), n_volumes))
     ).astype(np.float32)
-    bold = np.abs(
-        rng.normal(0.0, 0.02 * baseline, size=(*mask.shape, n_volumes))
-    ).astype(np.float32)
+    bold = np.abs(rng.normal(0.0, 0.02 * baseline, size=(*mask.shape, n_volumes))).astype(
+        np.float32
+    )
     bold[mask] = inside
     return bold, confounds, timecourses

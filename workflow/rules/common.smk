@@ -125,7 +125,9 @@ def all_outputs():
         "results/group/regions.tsv",
         *expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),
         *expand("results/sub-{s}/sub-{s}_timeseries.tsv", s=subjects),
-        *expand("results/sub-{s}/sub-{s}_meas-{kind}_relmat.tsv", s=subjects, kind=KINDS),
+        *expand(
+            "results/sub-{s}/sub-{s}_meas-{kind}_relmat.tsv", s=subjects, kind=KINDS
+        ),
         "results/figures/components.png",
         "results/figures/regions.png",
         "results/figures/matrix.png",

@@ -9,6 +9,16 @@ rule subject_timeseries:
         table=rules.extract_regions.output.table,
     output:
         timeseries="results/sub-{subject}/sub-{subject}_timeseries.tsv",
+    log:
+        "results/logs/subject_timeseries/sub-{subject}.log",
+    benchmark:
+        "results/benchmarks/subject_timeseries/sub-{subject}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(2000),
+        runtime=30,
     params:
         regions=pick(
             "regions",
@@ -23,16 +33,6 @@ rule subject_timeseries:
             ],
         ),
         confound_columns=config["confounds"]["columns"],
-    log:
-        "results/logs/subject_timeseries/sub-{subject}.log",
-    benchmark:
-        "results/benchmarks/subject_timeseries/sub-{subject}.tsv"
-    threads: 1
-    resources:
-        mem_mb=memory(2000),
-        runtime=30,
-    conda:
-        ENV
     script:
         "../scripts/subject_timeseries.py"
 
@@ -42,18 +42,18 @@ rule subject_connectivity:
         timeseries=rules.subject_timeseries.output.timeseries,
     output:
         relmat="results/sub-{subject}/sub-{subject}_meas-{kind}_relmat.tsv",
-    params:
-        kind=kind_of,
     log:
         "results/logs/subject_connectivity/sub-{subject}_meas-{kind}.log",
     benchmark:
         "results/benchmarks/subject_connectivity/sub-{subject}_meas-{kind}.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1000),
         runtime=10,
-    conda:
-        ENV
+    params:
+        kind=kind_of,
     script:
         "../scripts/subject_connectivity.py"
 
@@ -67,11 +67,11 @@ rule group_connectivity:
         "results/logs/group_connectivity/meas-{kind}.log",
     benchmark:
         "results/benchmarks/group_connectivity/meas-{kind}.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1000),
         runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/group_connectivity.py"

@@ -23,12 +23,12 @@ rule subject_epi_mask:
         "results/logs/subject_epi_mask/sub-{subject}.log",
     benchmark:
         "results/benchmarks/subject_epi_mask/sub-{subject}.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
         runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/subject_epi_mask.py"
 
@@ -38,18 +38,18 @@ rule group_mask:
         unpack(group_mask_inputs),
     output:
         mask="results/group/mask.nii.gz",
-    params:
-        mask=config["mask"],
     log:
         "results/logs/group_mask.log",
     benchmark:
         "results/benchmarks/group_mask.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1000),
         runtime=10,
-    conda:
-        ENV
+    params:
+        mask=config["mask"],
     script:
         "../scripts/group_mask.py"
 
@@ -60,18 +60,18 @@ rule reduce_subject:
         mask=rules.group_mask.output.mask,
     output:
         reduced="results/sub-{subject}/sub-{subject}_desc-reduced_data.npy",
-    params:
-        decomposition=pick("decomposition", REDUCTION_KEYS),
     log:
         "results/logs/reduce_subject/sub-{subject}.log",
     benchmark:
         "results/benchmarks/reduce_subject/sub-{subject}.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(2000),
         runtime=30,
-    conda:
-        ENV
+    params:
+        decomposition=pick("decomposition", REDUCTION_KEYS),
     script:
         "../scripts/reduce_subject.py"
 
@@ -82,18 +82,18 @@ rule decompose:
         mask=rules.group_mask.output.mask,
     output:
         components="results/group/components.nii.gz",
-    params:
-        method=config["decomposition"]["method"],
-        decomposition=config["decomposition"],
     log:
         "results/logs/decompose.log",
     benchmark:
         "results/benchmarks/decompose.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(4000),
         runtime=60,
-    conda:
-        ENV
+    params:
+        method=config["decomposition"]["method"],
+        decomposition=config["decomposition"],
     script:
         "../scripts/decompose.py"

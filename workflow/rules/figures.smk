@@ -10,19 +10,19 @@ rule plot_components:
             category="Decomposition",
             caption="../report/components.rst",
         ),
-    params:
-        method=config["decomposition"]["method"],
-        dpi=config["figures"]["dpi"],
     log:
         "results/logs/plot_components.log",
     benchmark:
         "results/benchmarks/plot_components.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
         runtime=10,
-    conda:
-        ENV
+    params:
+        method=config["decomposition"]["method"],
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_components.py"
 
@@ -36,19 +36,19 @@ rule plot_regions:
             category="Regions",
             caption="../report/regions.rst",
         ),
-    params:
-        n_components=config["decomposition"]["n_components"],
-        dpi=config["figures"]["dpi"],
     log:
         "results/logs/plot_regions.log",
     benchmark:
         "results/benchmarks/plot_regions.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
         runtime=10,
-    conda:
-        ENV
+    params:
+        n_components=config["decomposition"]["n_components"],
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_regions.py"
 
@@ -62,21 +62,21 @@ rule plot_matrix:
             category="Connectivity",
             caption="../report/matrix.rst",
         ),
-    params:
-        kind=figure_kind,
-        dpi=config["figures"]["dpi"],
-    wildcard_constraints:
-        suffix="|_meas-[a-z]+",
     log:
         "results/logs/plot_matrix/matrix{suffix}.log",
     benchmark:
         "results/benchmarks/plot_matrix/matrix{suffix}.tsv"
+    wildcard_constraints:
+        suffix="|_meas-[a-z]+",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1000),
         runtime=10,
-    conda:
-        ENV
+    params:
+        kind=figure_kind,
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_matrix.py"
 
@@ -91,19 +91,19 @@ rule plot_connectome:
             category="Connectivity",
             caption="../report/connectome.rst",
         ),
-    params:
-        edge_threshold=config["figures"]["edge_threshold"],
-        dpi=config["figures"]["dpi"],
     log:
         "results/logs/plot_connectome.log",
     benchmark:
         "results/benchmarks/plot_connectome.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1000),
         runtime=10,
-    conda:
-        ENV
+    params:
+        edge_threshold=config["figures"]["edge_threshold"],
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_connectome.py"
 
@@ -119,17 +119,17 @@ rule plot_network:
             category="Per network",
             caption="../report/network.rst",
         ),
-    params:
-        dpi=config["figures"]["dpi"],
     log:
         "results/logs/plot_network/network-{component}.log",
     benchmark:
         "results/benchmarks/plot_network/network-{component}.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
         runtime=10,
-    conda:
-        ENV
+    params:
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_network.py"

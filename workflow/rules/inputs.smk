@@ -7,21 +7,21 @@ rule demo_ground_truth:
         brain_mask="results/demo/ground_truth/brain_mask.nii.gz",
         blobs="results/demo/ground_truth/blobs.tsv",
         coupling="results/demo/ground_truth/coupling.tsv",
+    log:
+        "results/logs/demo_ground_truth.log",
+    benchmark:
+        "results/benchmarks/demo_ground_truth.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
     params:
         demo=pick(
             "demo",
             ["voxel_size", "n_networks", "blobs_per_network", "blob_sigma_mm", "seed"],
         ),
-    log:
-        "results/logs/demo_ground_truth.log",
-    benchmark:
-        "results/benchmarks/demo_ground_truth.tsv"
-    threads: 1
-    resources:
-        mem_mb=memory(1000),
-        runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/demo_ground_truth.py"
 
@@ -35,17 +35,17 @@ rule demo_subject:
         func="results/demo/sub-{subject}/sub-{subject}_bold.nii.gz",
         confounds="results/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv",
         truth="results/demo/sub-{subject}/sub-{subject}_desc-truth_timeseries.tsv",
-    params:
-        demo=pick("demo", ["n_volumes", "t_r", "seed"]),
     log:
         "results/logs/demo_subject/sub-{subject}.log",
     benchmark:
         "results/benchmarks/demo_subject/sub-{subject}.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
         runtime=10,
-    conda:
-        ENV
+    params:
+        demo=pick("demo", ["n_volumes", "t_r", "seed"]),
     script:
         "../scripts/demo_subject.py"

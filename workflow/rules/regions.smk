@@ -7,6 +7,16 @@ rule extract_regions:
     output:
         regions="results/group/regions.nii.gz",
         table="results/group/regions.tsv",
+    log:
+        "results/logs/extract_regions.log",
+    benchmark:
+        "results/benchmarks/extract_regions.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(2000),
+        runtime=10,
     params:
         regions=pick(
             "regions",
@@ -18,15 +28,5 @@ rule extract_regions:
                 "smoothing_fwhm",
             ],
         ),
-    log:
-        "results/logs/extract_regions.log",
-    benchmark:
-        "results/benchmarks/extract_regions.tsv"
-    threads: 1
-    resources:
-        mem_mb=memory(2000),
-        runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/extract_regions.py"

@@ -4,10 +4,10 @@ from script_setup import start
 
 start(snakemake)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from regions_connectome.decomposition import decompose  # noqa: E402
-from regions_connectome.io import write_nifti  # noqa: E402
+from regions_connectome.decomposition import decompose
+from regions_connectome.io import write_nifti
 
 components = decompose(
     [np.load(path) for path in snakemake.input.reduced],

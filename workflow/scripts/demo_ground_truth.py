@@ -4,11 +4,11 @@ from script_setup import start
 
 start(snakemake)
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from regions_connectome import synthetic  # noqa: E402
-from regions_connectome.io import write_nifti, write_tsv  # noqa: E402
+from regions_connectome import synthetic
+from regions_connectome.io import write_nifti, write_tsv
 
 demo = snakemake.params.demo
 mask = synthetic.brain_mask(demo["voxel_size"])

@@ -4,12 +4,12 @@ from script_setup import start
 
 start(snakemake)
 
-import nibabel as nib  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import nibabel as nib
+import numpy as np
+import pandas as pd
 
-from regions_connectome import synthetic  # noqa: E402
-from regions_connectome.io import read_tsv, write_nifti, write_tsv  # noqa: E402
+from regions_connectome import synthetic
+from regions_connectome.io import read_tsv, write_nifti, write_tsv
 
 demo = snakemake.params.demo
 mask = nib.load(snakemake.input.brain_mask)

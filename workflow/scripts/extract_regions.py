@@ -4,8 +4,8 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.io import write_nifti, write_tsv  # noqa: E402
-from regions_connectome.regions import extract_regions, regions_table  # noqa: E402
+from regions_connectome.io import write_nifti, write_tsv
+from regions_connectome.regions import extract_regions, regions_table
 
 regions_img, index = extract_regions(snakemake.input.components, snakemake.params.regions)
 write_tsv(regions_table(regions_img, index), snakemake.output.table, index=False)

@@ -4,7 +4,7 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.connectivity import group_mean  # noqa: E402
-from regions_connectome.io import read_tsv, write_tsv  # noqa: E402
+from regions_connectome.connectivity import group_mean
+from regions_connectome.io import read_tsv, write_tsv
 
 write_tsv(group_mean(read_tsv(p) for p in snakemake.input.relmats), snakemake.output.relmat)

@@ -4,7 +4,7 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.decomposition import group_mask  # noqa: E402
-from regions_connectome.io import write_nifti  # noqa: E402
+from regions_connectome.decomposition import group_mask
+from regions_connectome.io import write_nifti
 
 write_nifti(group_mask(snakemake.params.mask, **dict(snakemake.input)), snakemake.output.mask)

@@ -4,7 +4,7 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.figures import plot_components  # noqa: E402
+from regions_connectome.figures import plot_components
 
 plot_components(
     snakemake.input.components,

@@ -4,8 +4,8 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.figures import plot_connectome  # noqa: E402
-from regions_connectome.io import read_tsv  # noqa: E402
+from regions_connectome.figures import plot_connectome
+from regions_connectome.io import read_tsv
 
 table = read_tsv(snakemake.input.table, index_col=None)
 plot_connectome(

@@ -4,8 +4,8 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.figures import plot_matrix  # noqa: E402
-from regions_connectome.io import read_tsv  # noqa: E402
+from regions_connectome.figures import plot_matrix
+from regions_connectome.io import read_tsv
 
 matrix = read_tsv(snakemake.input.relmat)
 kind = snakemake.params.kind

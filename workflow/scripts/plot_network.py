@@ -4,8 +4,8 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.figures import plot_network  # noqa: E402
-from regions_connectome.io import read_tsv  # noqa: E402
+from regions_connectome.figures import plot_network
+from regions_connectome.io import read_tsv
 
 plot_network(
     snakemake.input.components,

@@ -4,7 +4,7 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.figures import plot_regions  # noqa: E402
+from regions_connectome.figures import plot_regions
 
 plot_regions(
     snakemake.input.regions,

@@ -4,10 +4,8 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.decomposition import reduce_subject  # noqa: E402
-from regions_connectome.io import write_array  # noqa: E402
+from regions_connectome.decomposition import reduce_subject
+from regions_connectome.io import write_array
 
-reduced = reduce_subject(
-    snakemake.input.func, snakemake.input.mask, snakemake.params.decomposition
-)
+reduced = reduce_subject(snakemake.input.func, snakemake.input.mask, snakemake.params.decomposition)
 write_array(reduced, snakemake.output.reduced)

@@ -4,10 +4,10 @@ from script_setup import start
 
 start(snakemake)
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from regions_connectome.connectivity import connectivity_matrix  # noqa: E402
-from regions_connectome.io import read_tsv, write_tsv  # noqa: E402
+from regions_connectome.connectivity import connectivity_matrix
+from regions_connectome.io import read_tsv, write_tsv
 
 timeseries = read_tsv(snakemake.input.timeseries)
 matrix = connectivity_matrix(timeseries.to_numpy(), snakemake.params.kind)

@@ -4,7 +4,7 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.decomposition import compute_subject_epi_mask  # noqa: E402
-from regions_connectome.io import write_nifti  # noqa: E402
+from regions_connectome.decomposition import compute_subject_epi_mask
+from regions_connectome.io import write_nifti
 
 write_nifti(compute_subject_epi_mask(snakemake.input.func), snakemake.output.mask)

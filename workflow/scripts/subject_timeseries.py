@@ -4,10 +4,10 @@ from script_setup import start
 
 start(snakemake)
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from regions_connectome.connectivity import read_confounds, subject_timeseries  # noqa: E402
-from regions_connectome.io import read_tsv, write_tsv  # noqa: E402
+from regions_connectome.connectivity import read_confounds, subject_timeseries
+from regions_connectome.io import read_tsv, write_tsv
 
 confounds = (
     read_confounds(snakemake.input.confounds, snakemake.params.confound_columns)

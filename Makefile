@@ -1,0 +1,20 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 with venv):
+#   make run    install the workflow in .venv and run it on the synthetic cohort
+#   make test   install the workflow and its test tools, then run the tests
+CORES ?= 2
+PYTHON ?= python3
+VENV := .venv
+
+.PHONY: run test
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest
