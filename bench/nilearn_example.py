@@ -147,6 +147,7 @@ def main(argv=None):
     parser.add_argument("sample_sheet", help="TSV: subject, func, confounds")
     parser.add_argument("outdir")
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--method", choices=["dictlearning", "canica"], default="dictlearning")
     parser.add_argument("--figures", action="store_true")
     args = parser.parse_args(argv)
     sheet_path = Path(args.sample_sheet)
@@ -156,7 +157,11 @@ def main(argv=None):
     confounds = [str(folder / c) if c else None for c in sheet["confounds"]]
     outdir = Path(args.outdir)
     result = run_example(
-        funcs, confounds, n_jobs=args.n_jobs, figures_dir=outdir if args.figures else None
+        funcs,
+        confounds,
+        n_jobs=args.n_jobs,
+        method=args.method,
+        figures_dir=outdir if args.figures else None,
     )
     outdir.mkdir(parents=True, exist_ok=True)
     result["mask_img"].to_filename(outdir / "mask.nii.gz")

@@ -21,21 +21,14 @@ from conftest import PROJECT, run_snakemake, single_thread_env
 ATOL = 1e-6
 
 
-@pytest.fixture(scope="module")
-def both(small_cohort, tmp_path_factory):
-    """Run the workflow and the plain example on the same small cohort."""
-    workdir = tmp_path_factory.mktemp("equivalence")
-    run_snakemake(workdir, config={"subjects": str(small_cohort)})
+def run_both(cohort, workdir, method):
+    """Run the workflow and the plain example on the same cohort."""
+    config = {"subjects": str(cohort), "decomposition": {"method": method}}
+    run_snakemake(workdir, config=config)
     outdir = workdir / "reference"
+    script = str(PROJECT / "bench" / "nilearn_example.py")
     subprocess.run(
-        [
-            sys.executable,
-            str(PROJECT / "bench" / "nilearn_example.py"),
-            str(small_cohort),
-            str(outdir),
-            "--n-jobs",
-            "2",
-        ],
+        [sys.executable, script, str(cohort), str(outdir), "--n-jobs", "2", "--method", method],
         check=True,
         env=single_thread_env(),
     )
@@ -47,6 +40,21 @@ def both(small_cohort, tmp_path_factory):
         "mean_correlations": np.load(outdir / "mean_correlations.npy"),
     }
     return workdir / "results", reference
+
+
+@pytest.fixture(scope="module")
+def both(small_cohort, tmp_path_factory):
+    """DictLearning (the seed), whole workflow."""
+    return run_both(small_cohort, tmp_path_factory.mktemp("dictlearning"), "dictlearning")
+
+
+def test_canica_components_and_regions(small_cohort, tmp_path):
+    """CanICA, selected by config, equals nilearn's CanICA too."""
+    results, reference = run_both(small_cohort, tmp_path, "canica")
+    ours = nib.load(results / "group" / "components.nii.gz").get_fdata()
+    np.testing.assert_allclose(ours, reference["components_img"].get_fdata(), atol=ATOL)
+    table = pd.read_csv(results / "group" / "regions.tsv", sep="\t")
+    assert table["component"].tolist() == reference["index"]
 
 
 def test_same_mask(both):
