@@ -36,6 +36,15 @@ def load_subjects():
 SUBJECTS = load_subjects()
 
 
+# Quick jobs that run in the head process rather than as cluster jobs.
+localrules:
+    all,
+    group_mask,
+    group_connectivity,
+    plot_matrix,
+    plot_connectome,
+
+
 wildcard_constraints:
     subject="[A-Za-z0-9]+",
     kind="[a-z]+",

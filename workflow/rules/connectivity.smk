@@ -15,6 +15,8 @@ rule subject_timeseries:
         "results/benchmarks/subject_timeseries/sub-{subject}.tsv"
     conda:
         ENV
+    group:
+        "subject_timeseries"
     threads: 1
     resources:
         mem_mb=memory(2000),
@@ -48,6 +50,8 @@ rule subject_connectivity:
         "results/benchmarks/subject_connectivity/sub-{subject}_meas-{kind}.tsv"
     conda:
         ENV
+    group:
+        "subject_timeseries"
     threads: 1
     resources:
         mem_mb=memory(1000),

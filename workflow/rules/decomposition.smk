@@ -25,6 +25,8 @@ rule subject_epi_mask:
         "results/benchmarks/subject_epi_mask/sub-{subject}.tsv"
     conda:
         ENV
+    group:
+        "subject_masks"
     threads: 1
     resources:
         mem_mb=memory(1500),
@@ -66,6 +68,8 @@ rule reduce_subject:
         "results/benchmarks/reduce_subject/sub-{subject}.tsv"
     conda:
         ENV
+    group:
+        "subject_reduction"
     threads: 1
     resources:
         mem_mb=memory(2000),

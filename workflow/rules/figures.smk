@@ -16,6 +16,8 @@ rule plot_components:
         "results/benchmarks/plot_components.tsv"
     conda:
         ENV
+    group:
+        "figures"
     threads: 1
     resources:
         mem_mb=memory(1500),
@@ -42,6 +44,8 @@ rule plot_regions:
         "results/benchmarks/plot_regions.tsv"
     conda:
         ENV
+    group:
+        "figures"
     threads: 1
     resources:
         mem_mb=memory(1500),
@@ -125,6 +129,8 @@ rule plot_network:
         "results/benchmarks/plot_network/network-{component}.tsv"
     conda:
         ENV
+    group:
+        "figures"
     threads: 1
     resources:
         mem_mb=memory(1500),

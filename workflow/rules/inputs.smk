@@ -41,6 +41,8 @@ rule demo_subject:
         "results/benchmarks/demo_subject/sub-{subject}.tsv"
     conda:
         ENV
+    group:
+        "demo_subjects"
     threads: 1
     resources:
         mem_mb=memory(1500),
