@@ -1,0 +1,144 @@
+"""The workflow on a real Slurm (tools/slurm/start.sh), through profiles/slurm.
+
+The profile is used as it is, with test-only overrides: this machine's
+partition and account, a 5 s first status check, groups of 3 subjects, and
+``cores: 2`` so that no group job asks for more CPUs than the node has.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import PROJECT, SNAKEMAKE, run_snakemake, write_cohort
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="a real Slurm needs root to install and start its daemons"
+)
+SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+)")
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    """Start (or reuse) the single-node Slurm."""
+    subprocess.run(["bash", str(PROJECT / "tools" / "slurm" / "start.sh")], check=True)
+
+
+def test_profile_sets_what_a_cluster_needs():
+    profile = yaml.safe_load((PROJECT / "profiles" / "slurm" / "config.yaml").read_text())
+    assert profile["executor"] == "slurm"
+    assert {"slurm_partition", "slurm_account", "mem_mb", "runtime", "cpus_per_task"} <= set(
+        profile["default-resources"]
+    )
+    assert profile["retries"] >= 1 and profile["rerun-incomplete"] is True
+    assert "attempt" in str(profile["set-resources"]["decompose"]["mem_mb"])
+    assert any(g.startswith("subject_reduction=") for g in profile["group-components"])
+
+
+def make_profile(tmp_path, **overrides):
+    """A copy of profiles/slurm with this machine's settings."""
+    profile = yaml.safe_load((PROJECT / "profiles" / "slurm" / "config.yaml").read_text())
+    profile["default-resources"].update(slurm_partition="debug", slurm_account="workflow")
+    profile["slurm-init-seconds-before-status-checks"] = 5
+    profile["group-components"] = [g.split("=")[0] + "=3" for g in profile["group-components"]]
+    profile["cores"] = 2
+    profile.update(overrides)
+    folder = tmp_path / "profile"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(profile))
+    return folder
+
+
+def run_on_slurm(workdir, profile, sheet, *targets, limit=1200):
+    """Run snakemake through Slurm; SIGINT (not SIGTERM) if it overruns."""
+    command = [
+        "timeout", "-s", "INT", str(limit), SNAKEMAKE,
+        "--snakefile", str(PROJECT / "Snakefile"),
+        "--directory", str(workdir),
+        "--configfile", str(PROJECT / "config.yaml"),
+        "--config", f"subjects={sheet}",
+        "--profile", str(profile),
+        *targets,
+    ]  # fmt: skip
+    start = time.monotonic()
+    process = subprocess.run(
+        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    return process, time.monotonic() - start
+
+
+def sacct_states(job_ids):
+    out = subprocess.run(
+        ["sacct", "-n", "-X", "-P", "-o", "JobID,State", "-j", ",".join(job_ids)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(line.split("|") for line in out.split())
+
+
+def test_workflow_runs_through_slurm_and_equals_a_local_run(slurm, tmp_path):
+    sheet = write_cohort(tmp_path / "cohort")
+    on_slurm = tmp_path / "slurm"
+    on_slurm.mkdir()
+    process, seconds = run_on_slurm(on_slurm, make_profile(tmp_path), sheet)
+    assert process.returncode == 0, process.stdout[-5000:]
+    job_ids = SUBMITTED.findall(process.stdout)
+    # 22 jobs went to Slurm as fewer submissions thanks to the job groups
+    assert 4 <= len(job_ids) < 22, process.stdout[-3000:]
+    states = sacct_states(job_ids)
+    assert set(states) == set(job_ids) and set(states.values()) == {"COMPLETED"}, states
+    assert "group_subject_reduction" in process.stdout
+    print(f"Slurm run: {seconds:.0f} s, {len(job_ids)} Slurm jobs")
+
+    local = tmp_path / "local"
+    local.mkdir()
+    run_snakemake(local, config={"subjects": str(sheet)})
+    for name in ("components", "regions"):
+        ours = nib.load(on_slurm / "results" / "group" / f"{name}.nii.gz").get_fdata()
+        theirs = nib.load(local / "results" / "group" / f"{name}.nii.gz").get_fdata()
+        np.testing.assert_array_equal(ours, theirs)
+    for table in ("group/regions.tsv", "group/meas-correlation_relmat.tsv"):
+        assert (on_slurm / "results" / table).read_text() == (local / "results" / table).read_text()
+    for subject in ("01", "02", "03"):
+        relmat = f"sub-{subject}/sub-{subject}_meas-correlation_relmat.tsv"
+        pd.testing.assert_frame_equal(
+            pd.read_csv(on_slurm / "results" / relmat, sep="\t"),
+            pd.read_csv(local / "results" / relmat, sep="\t"),
+        )
+    assert sorted(p.name for p in (on_slurm / "results" / "figures").iterdir()) == sorted(
+        p.name for p in (local / "results" / "figures").iterdir()
+    )
+
+
+def test_a_failing_cluster_job_is_reported_not_waited_for(slurm, tmp_path):
+    sheet = write_cohort(tmp_path / "cohort")
+    broken = tmp_path / "cohort" / "sub-02_bold.nii.gz"
+    data = broken.read_bytes()
+    broken.write_bytes(data[: len(data) // 3])  # a truncated gzip
+    with pytest.raises((EOFError, OSError, gzip.BadGzipFile)):
+        gzip.decompress(broken.read_bytes())
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    profile = make_profile(tmp_path, retries=0)
+    process, seconds = run_on_slurm(
+        workdir, profile, sheet, "results/sub-02/sub-02_desc-epi_mask.nii.gz", limit=600
+    )
+    assert process.returncode not in (0, 124, 130, -2), process.stdout[-3000:]
+    assert seconds < 600
+    assert "Error in rule subject_epi_mask" in process.stdout or "Error in group" in process.stdout
+    assert "sub-02_bold.nii.gz" in process.stdout
+    job_ids = SUBMITTED.findall(process.stdout)
+    assert job_ids and set(sacct_states(job_ids).values()) <= {"FAILED", "CANCELLED"}
+    assert not (workdir / "results" / "sub-02" / "sub-02_desc-epi_mask.nii.gz").exists()
+    shutil.rmtree(workdir / ".snakemake", ignore_errors=True)
