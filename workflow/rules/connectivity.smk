@@ -13,10 +13,10 @@ rule subject_timeseries:
         "results/logs/subject_timeseries/sub-{subject}.log",
     benchmark:
         "results/benchmarks/subject_timeseries/sub-{subject}.tsv"
-    conda:
-        ENV
     group:
         "subject_timeseries"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(2000),
@@ -48,10 +48,10 @@ rule subject_connectivity:
         "results/logs/subject_connectivity/sub-{subject}_meas-{kind}.log",
     benchmark:
         "results/benchmarks/subject_connectivity/sub-{subject}_meas-{kind}.tsv"
-    conda:
-        ENV
     group:
         "subject_timeseries"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1000),

@@ -23,10 +23,10 @@ rule subject_epi_mask:
         "results/logs/subject_epi_mask/sub-{subject}.log",
     benchmark:
         "results/benchmarks/subject_epi_mask/sub-{subject}.tsv"
-    conda:
-        ENV
     group:
         "subject_masks"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
@@ -66,10 +66,10 @@ rule reduce_subject:
         "results/logs/reduce_subject/sub-{subject}.log",
     benchmark:
         "results/benchmarks/reduce_subject/sub-{subject}.tsv"
-    conda:
-        ENV
     group:
         "subject_reduction"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(2000),

@@ -14,10 +14,10 @@ rule plot_components:
         "results/logs/plot_components.log",
     benchmark:
         "results/benchmarks/plot_components.tsv"
-    conda:
-        ENV
     group:
         "figures"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
@@ -42,10 +42,10 @@ rule plot_regions:
         "results/logs/plot_regions.log",
     benchmark:
         "results/benchmarks/plot_regions.tsv"
-    conda:
-        ENV
     group:
         "figures"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
@@ -127,10 +127,10 @@ rule plot_network:
         "results/logs/plot_network/network-{component}.log",
     benchmark:
         "results/benchmarks/plot_network/network-{component}.tsv"
-    conda:
-        ENV
     group:
         "figures"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),

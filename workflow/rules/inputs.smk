@@ -39,10 +39,10 @@ rule demo_subject:
         "results/logs/demo_subject/sub-{subject}.log",
     benchmark:
         "results/benchmarks/demo_subject/sub-{subject}.tsv"
-    conda:
-        ENV
     group:
         "demo_subjects"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
