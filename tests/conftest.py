@@ -79,7 +79,7 @@ def overrides(workdir, config):
     return [str(path)]
 
 
-def run_snakemake(workdir, *args, config=None, check=True):
+def run_snakemake(workdir, *args, config=None, check=True, snakefile=None):
     """Run the real snakemake on the project's Snakefile in ``workdir``.
 
     ``config`` (a nested dict) overrides config.yaml through a second config
@@ -90,7 +90,7 @@ def run_snakemake(workdir, *args, config=None, check=True):
     command = [
         SNAKEMAKE,
         "--snakefile",
-        str(PROJECT / "Snakefile"),
+        str(snakefile or PROJECT / "Snakefile"),
         "--directory",
         str(workdir),
         "--configfile",

@@ -1,0 +1,126 @@
+"""Scoped rebuilds: after a real run, a change reruns only what depends on it.
+
+Each case reads Snakemake's dry-run job list (rule and wildcards). The
+workflow is copied into a temporary folder so that a script can be edited.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from conftest import PROJECT, run_snakemake, write_cohort
+
+FIGURES = {"plot_components", "plot_regions", "plot_matrix", "plot_connectome", "plot_network"}
+JOB = re.compile(r"^\s*(?:local)?rule (\w+):$")
+WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+
+
+def planned_jobs(output):
+    """(rule, wildcards) of every job a dry run would run, without ``all``."""
+    jobs, rule = set(), None
+    for line in output.splitlines():
+        if match := JOB.match(line):
+            if rule is not None:
+                jobs.add((rule, ""))
+            rule = match.group(1)
+        elif rule and (match := WILDCARDS.match(line)):
+            jobs.add((rule, match.group(1)))
+            rule = None
+        elif rule and not line.strip():
+            jobs.add((rule, ""))
+            rule = None
+    return {job for job in jobs if job[0] != "all"}
+
+
+def rules(jobs):
+    return {rule for rule, _ in jobs}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A copy of the workflow with a complete run on a fixed (template) mask."""
+    root = tmp_path_factory.mktemp("rebuilds")
+    for name in ("Snakefile", "config.yaml", "workflow", "envs", "profiles"):
+        source = PROJECT / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy
+        copy(source, root / name)
+    sheet = write_cohort(root / "cohort")
+    config = {"subjects": str(sheet), "mask": "template"}
+    run_snakemake(root, config=config, snakefile=root / "Snakefile")
+    return root, config
+
+
+def dry_run(project, **changes):
+    root, config = project
+    merged = {**config, **changes}
+    process = run_snakemake(root, "--dry-run", config=merged, snakefile=root / "Snakefile")
+    return process.stdout
+
+
+def test_nothing_changed_nothing_to_do(project):
+    output = dry_run(project)
+    assert "Nothing to be done" in output
+    assert planned_jobs(output) == set()
+
+
+def test_figure_option_reruns_only_figures(project):
+    jobs = planned_jobs(dry_run(project, figures={"dpi": 72}))
+    assert jobs and rules(jobs) <= FIGURES
+
+
+def test_region_threshold_reruns_regions_and_after_only(project):
+    jobs = planned_jobs(dry_run(project, regions={"threshold": 0.4}))
+    assert "extract_regions" in rules(jobs)
+    assert {"subject_timeseries", "group_connectivity"} <= rules(jobs)
+    assert not rules(jobs) & {"decompose", "reduce_subject", "group_mask", "subject_epi_mask"}
+
+
+def test_one_subjects_confounds_rerun_only_what_reads_them(project):
+    root, _ = project
+    path = root / "cohort" / "sub-02_confounds.tsv"
+    original = path.read_text()
+    frame = pd.read_csv(path, sep="\t")
+    frame["trans_x"] *= 1.01
+    frame.to_csv(path, sep="\t", index=False)
+    try:
+        jobs = planned_jobs(dry_run(project))
+    finally:
+        path.write_text(original)
+    assert jobs == {
+        ("subject_timeseries", "subject=02"),
+        ("subject_connectivity", "subject=02, kind=correlation"),
+        ("group_connectivity", "kind=correlation"),
+        ("plot_matrix", "suffix="),
+        ("plot_connectome", ""),
+    }
+
+
+def test_added_subject_with_fixed_mask_redoes_no_other_reduction(project):
+    root, config = project
+    bigger = root / "bigger"
+    write_cohort(bigger, n_subjects=4)  # same seed: the same cohort, one more subject
+    sheet = root / "cohort" / "subjects_plus.tsv"
+    sheet.write_text(
+        (root / "cohort" / "subjects.tsv").read_text().rstrip("\n")
+        + f"\n04\t{bigger}/sub-04_bold.nii.gz\t{bigger}/sub-04_confounds.tsv\n"
+    )
+    jobs = planned_jobs(dry_run(project, subjects=str(sheet)))
+    assert {w for r, w in jobs if r == "reduce_subject"} == {"subject=04"}
+    assert "decompose" in rules(jobs)
+    assert not rules(jobs) & {"group_mask", "subject_epi_mask"}
+
+
+def test_edited_script_reruns_its_jobs_and_downstream_only(project):
+    root, _ = project
+    script = root / "workflow" / "scripts" / "plot_regions.py"
+    original = script.read_text()
+    script.write_text(original + "\n# edited\n")
+    try:
+        jobs = planned_jobs(dry_run(project))
+    finally:
+        script.write_text(original)
+    assert jobs == {("plot_regions", "")}
