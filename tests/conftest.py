@@ -7,9 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nibabel as nib
-import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
@@ -20,42 +17,9 @@ sys.path.insert(0, str(PROJECT / "bench"))
 SHARED = PROJECT.parent / "shared"
 ADHD_CONFOUNDS = SHARED / "data" / "adhd200_confounds" / "data"
 
-from regions_connectome import synthetic  # noqa: E402
+from regions_connectome.synthetic import write_cohort  # noqa: E402, F401
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-
-
-def write_cohort(folder, n_subjects=3, n_volumes=60, voxel_size=6.0, seed=0, n_volumes_each=None):
-    """Write a synthetic cohort and its sample sheet; return the sheet path.
-
-    ``n_volumes_each`` gives one length per subject (to pair with real
-    confounds files of matching length).
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    mask = synthetic.brain_mask(voxel_size)
-    rng = np.random.default_rng(seed)
-    networks, blobs = synthetic.plant_networks(mask, 5, 3, 8.0, rng)
-    networks.to_filename(folder / "networks.nii.gz")
-    blobs.to_csv(folder / "blobs.tsv", sep="\t", index=False)
-    coupling = synthetic.coupling_matrix(5)
-    lengths = n_volumes_each or [n_volumes] * n_subjects
-    rows = []
-    for number, length in enumerate(lengths, start=1):
-        label = f"{number:02d}"
-        bold, confounds, _ = synthetic.simulate_subject(
-            networks, mask, coupling, length, np.random.default_rng([seed, number])
-        )
-        img = nib.Nifti1Image(bold, mask.affine)
-        img.header.set_zooms((voxel_size,) * 3 + (2.0,))
-        img.to_filename(folder / f"sub-{label}_bold.nii.gz")
-        confounds.to_csv(folder / f"sub-{label}_confounds.tsv", sep="\t", index=False)
-        rows.append((label, f"sub-{label}_bold.nii.gz", f"sub-{label}_confounds.tsv"))
-    sheet = folder / "subjects.tsv"
-    pd.DataFrame(rows, columns=["subject", "func", "confounds"]).to_csv(
-        sheet, sep="\t", index=False
-    )
-    return sheet
 
 
 @pytest.fixture(scope="session")

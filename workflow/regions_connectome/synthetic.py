@@ -289,3 +289,73 @@ def simulate_subject(
     )
     bold[mask] = inside
     return bold, confounds, timecourses
+
+
+def write_cohort(
+    folder,
+    n_subjects=3,
+    n_volumes=60,
+    voxel_size=6.0,
+    seed=0,
+    n_networks=5,
+    blobs_per_network=3,
+    blob_sigma_mm=8.0,
+    t_r=2.0,
+):
+    """Write a synthetic cohort and its sample sheet outside the workflow.
+
+    Subject ``k`` uses the generator seeded ``[seed, k]``, as the workflow's
+    demo rules do, so a larger cohort extends a smaller one with the same
+    subjects.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        Where to write ``sub-XX_bold.nii.gz``, ``sub-XX_confounds.tsv``,
+        ``networks.nii.gz``, ``blobs.tsv`` and ``subjects.tsv``.
+    n_subjects, n_volumes : int
+        Cohort size.
+    voxel_size, t_r : float
+        Grid (mm) and repetition time (s).
+    seed : int
+        Random seed.
+    n_networks, blobs_per_network : int
+        Planted networks and blobs per network.
+    blob_sigma_mm : float
+        Blob size.
+
+    Returns
+    -------
+    pathlib.Path
+        The sample sheet (relative paths).
+    """
+    from pathlib import Path
+
+    import nibabel as nib
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    mask = brain_mask(voxel_size)
+    networks, blobs = plant_networks(
+        mask, n_networks, blobs_per_network, blob_sigma_mm, np.random.default_rng(seed)
+    )
+    networks.to_filename(folder / "networks.nii.gz")
+    blobs.to_csv(folder / "blobs.tsv", sep="\t", index=False)
+    coupling = coupling_matrix(n_networks)
+    rows = []
+    for number in range(1, n_subjects + 1):
+        label = f"{number:02d}"
+        bold, confounds, _ = simulate_subject(
+            networks, mask, coupling, n_volumes, np.random.default_rng([seed, number])
+        )
+        img = nib.Nifti1Image(bold, mask.affine)
+        img.header.set_zooms((voxel_size,) * 3 + (t_r,))
+        img.header.set_xyzt_units("mm", "sec")
+        img.to_filename(folder / f"sub-{label}_bold.nii.gz")
+        confounds.to_csv(folder / f"sub-{label}_confounds.tsv", sep="\t", index=False)
+        rows.append((label, f"sub-{label}_bold.nii.gz", f"sub-{label}_confounds.tsv"))
+    sheet = folder / "subjects.tsv"
+    pd.DataFrame(rows, columns=["subject", "func", "confounds"]).to_csv(
+        sheet, sep="\t", index=False
+    )
+    return sheet

@@ -1,0 +1,152 @@
+"""Benchmark: the plain nilearn script against the workflow, on one cohort.
+
+Generates a synthetic cohort of the seed's geometry (20 subjects, 61x73x61
+voxels at 3 mm, 176 volumes; ``--small`` for a quick one), then times
+
+(a) the example's steps as one plain nilearn script, ``n_jobs=2``;
+(b) the workflow cold at ``--cores 2`` (EPI mask, as the seed);
+(c) the workflow again with nothing changed;
+(d) the workflow after adding one subject, with a fixed mask: a second
+    workflow folder runs cold with ``mask:`` the group mask file of (b)
+    (time reported as b'), then one subject is added.
+
+It prints wall time and peak memory (``/usr/bin/time -v``; for the workflow
+also the largest job's ``max_rss`` from the ``benchmark:`` files), the ratio
+(a)/(b), and checks that (a) and (b) give the same regions and mean
+connectome (within 1e-3). The script runs with single-threaded BLAS: nilearn's
+result depends on the BLAS thread count, and Snakemake runs ``threads: 1``
+jobs single-threaded.
+
+Usage::
+
+    python bench/benchmark.py [--small] [--workdir DIR] [--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT / "workflow"))
+
+from regions_connectome.synthetic import write_cohort  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def timed(command, cwd, env=None):
+    """Run a command under /usr/bin/time -v; return (seconds, peak MB, stdout)."""
+    start = time.perf_counter()
+    process = subprocess.run(
+        ["/usr/bin/time", "-v", *command],
+        cwd=cwd,
+        env=os.environ | (env or {}),
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{process.stdout[-3000:]}{process.stderr[-3000:]}")
+    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", process.stderr)[1])
+    return seconds, peak_kb / 1024, process.stdout + process.stderr
+
+
+def largest_job_mb(results):
+    """Largest max_rss (MB) over the workflow's benchmark: files."""
+    files = list((results / "benchmarks").rglob("*.tsv"))
+    return max(pd.read_csv(f, sep="\t")["max_rss"].max() for f in files) if files else 0.0
+
+
+def snakemake(workdir, cores, config):
+    """The workflow's command line in ``workdir`` with ``config`` overrides."""
+    return [
+        str(BIN / "snakemake"),
+        "--snakefile", str(PROJECT / "Snakefile"),
+        "--directory", str(workdir),
+        "--configfile", str(PROJECT / "config.yaml"),
+        "--cores", str(cores),
+        "--config", *[f"{key}={value}" for key, value in config.items()],
+    ]  # fmt: skip
+
+
+def main(argv=None):
+    """Run the four timings and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="4 subjects, 80 volumes, 4 mm")
+    parser.add_argument("--workdir", default="bench-work")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args(argv)
+    n_subjects, n_volumes, voxel = (4, 80, 4.0) if args.small else (20, 176, 3.0)
+    work = Path(args.workdir).resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    start = time.perf_counter()
+    full = write_cohort(work / "cohort", n_subjects + 1, n_volumes, voxel)
+    sheet = work / "cohort" / "subjects_first.tsv"
+    rows = pd.read_csv(full, sep="\t", dtype=str)
+    rows.iloc[:n_subjects].to_csv(sheet, sep="\t", index=False)
+    print(
+        f"cohort: {n_subjects}(+1) subjects, {n_volumes} volumes, {voxel} mm "
+        f"({time.perf_counter() - start:.0f} s to generate)"
+    )
+
+    figures = {}
+    reference = work / "script"
+    figures["a"] = timed(
+        [sys.executable, str(PROJECT / "bench" / "nilearn_example.py"), str(sheet),
+         str(reference), "--n-jobs", str(args.cores), "--figures"],
+        work,
+        ONE_THREAD,
+    )  # fmt: skip
+    cold = work / "workflow"
+    figures["b"] = timed(snakemake(cold, args.cores, {"subjects": sheet}), work)
+    figures["c"] = timed(snakemake(cold, args.cores, {"subjects": sheet}), work)
+    fixed = work / "workflow-fixed-mask"
+    shutil.copy(cold / "results" / "group" / "mask.nii.gz", work / "fixed_mask.nii.gz")
+    fixed_config = {"subjects": sheet, "mask": work / "fixed_mask.nii.gz"}
+    figures["b'"] = timed(snakemake(fixed, args.cores, fixed_config), work)
+    figures["d"] = timed(snakemake(fixed, args.cores, fixed_config | {"subjects": full}), work)
+
+    labels = {
+        "a": f"(a) nilearn script, n_jobs={args.cores}",
+        "b": f"(b) workflow cold, --cores {args.cores}",
+        "c": "(c) workflow, nothing changed",
+        "b'": "(b') workflow cold, fixed mask",
+        "d": "(d) workflow, one subject added",
+    }
+    print(f"{'run':40s} {'wall s':>8s} {'peak MB':>8s} {'largest job MB':>15s}")
+    for key, (seconds, peak, _) in figures.items():
+        results = {"b": cold, "b'": fixed, "d": fixed}.get(key)
+        job = f"{largest_job_mb(results / 'results'):15.0f}" if results else f"{'':15s}"
+        print(f"{labels[key]:40s} {seconds:8.1f} {peak:8.0f} {job}")
+    print(f"ratio (a)/(b): {figures['a'][0] / figures['b'][0]:.2f}")
+    fixed_cold = figures["b'"][0]
+    print(f"ratio (d)/(b'): {figures['d'][0] / fixed_cold:.2f}")
+    print("(c) ran no job:", "Nothing to be done" in figures["c"][2])
+
+    ours = cold / "results" / "group"
+    index = np.loadtxt(reference / "index.txt", dtype=int).tolist()
+    table = pd.read_csv(ours / "regions.tsv", sep="\t")
+    same_regions = table["component"].tolist() == index
+    mean = pd.read_csv(ours / "meas-correlation_relmat.tsv", sep="\t", index_col=0).to_numpy()
+    expected = np.load(reference / "mean_correlations.npy")
+    difference = np.abs(mean - expected).max() if mean.shape == expected.shape else np.inf
+    print(f"same regions (index_): {same_regions}; {len(index)} regions")
+    print(f"mean connectome max |(a)-(b)|: {difference:.2e} (limit 1e-3)")
+    return 0 if same_regions and difference < 1e-3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
