@@ -55,22 +55,12 @@ def brain_mask(voxel_size):
     nibabel.nifti1.Nifti1Image
         Binary (uint8) 3D mask.
     """
-    from nilearn.datasets import load_mni152_brain_mask
-    from nilearn.image import resample_img
-
-    affine, shape = mni_grid(voxel_size)
-    mask = resample_img(
-        load_mni152_brain_mask(resolution=2),
-        target_affine=affine,
-        target_shape=shape,
-        interpolation="nearest",
-        force_resample=True,
-        copy_header=True,
-    )
     import nibabel as nib
 
-    data = (np.asarray(mask.dataobj) > 0).astype(np.uint8)
-    return nib.Nifti1Image(data, affine)
+    from regions_connectome.decomposition import template_mask
+
+    affine, shape = mni_grid(voxel_size)
+    return template_mask(nib.Nifti1Image(np.zeros(shape, np.uint8), affine))
 
 
 def coupling_matrix(n_networks):
