@@ -43,15 +43,13 @@ def overrides(workdir, config):
     return [str(path)]
 
 
-def run_snakemake(workdir, *args, config=None, check=True, snakefile=None):
-    """Run the real snakemake on the project's Snakefile in ``workdir``.
+def snakemake_command(workdir, *args, config=None, snakefile=None):
+    """The command line of the real snakemake on the project's Snakefile.
 
     ``config`` (a nested dict) overrides config.yaml through a second config
     file, as a user's own config file would.
-
-    Returns the completed process (stdout and stderr merged in ``stdout``).
     """
-    command = [
+    return [
         SNAKEMAKE,
         "--snakefile",
         str(snakefile or PROJECT / "Snakefile"),
@@ -64,11 +62,20 @@ def run_snakemake(workdir, *args, config=None, check=True, snakefile=None):
         "2",
         *args,
     ]
-    env = os.environ | {"PYTHONHASHSEED": "0"}
+
+
+SNAKEMAKE_ENV = os.environ | {"PYTHONHASHSEED": "0"}
+
+
+def run_snakemake(workdir, *args, config=None, check=True, snakefile=None):
+    """Run the real snakemake on the project's Snakefile in ``workdir``.
+
+    Returns the completed process (stdout and stderr merged in ``stdout``).
+    """
     process = subprocess.run(
-        command,
+        snakemake_command(workdir, *args, config=config, snakefile=snakefile),
         cwd=workdir,
-        env=env,
+        env=SNAKEMAKE_ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -117,3 +117,23 @@ def test_wrong_type_is_refused(tmp_path):
     )
     assert process.returncode != 0
     assert "'five' is not of type 'integer'" in process.stdout
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["../../etc", "a/b", "sub 1", "a;rm -rf ~", "$(id)", "`id`", "a|b", "a&b", "a*b", "sub-01"],
+)
+def test_labels_that_could_escape_results_or_reach_a_shell_are_refused(tmp_path, label):
+    (tmp_path / "f.nii.gz").touch()
+    path = tmp_path / "subjects.tsv"
+    path.write_text(f"subject\tfunc\tconfounds\n{label}\tf.nii.gz\t\n")
+    with pytest.raises(InputError, match="must be letters and digits only"):
+        read_sample_sheet(path)
+
+
+def test_a_connectivity_kind_outside_the_list_is_refused(tmp_path):
+    process = run_snakemake(
+        tmp_path, "--dry-run", config={"connectivity_kinds": ["../../x"]}, check=False
+    )
+    assert process.returncode != 0
+    assert "'../../x' is not one of" in process.stdout

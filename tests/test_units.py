@@ -8,9 +8,22 @@ import pandas as pd
 import pytest
 
 from regions_connectome import synthetic
-from regions_connectome.connectivity import connectivity_matrix, group_mean
+from regions_connectome.connectivity import (
+    check_region_signals,
+    connectivity_matrix,
+    group_mean,
+    subject_timeseries,
+)
 from regions_connectome.decomposition import group_mask, make_estimator, stack_reduced
-from regions_connectome.io import atomic_output, read_tsv, write_nifti, write_tsv
+from regions_connectome.figures import plot_network
+from regions_connectome.io import (
+    UnreadableImageError,
+    atomic_output,
+    load_functional,
+    read_tsv,
+    write_nifti,
+    write_tsv,
+)
 from regions_connectome.regions import extract_regions, region_labels, regions_table
 
 
@@ -158,3 +171,88 @@ def test_no_region_surviving_is_a_clear_error(planted):
     _, networks, _ = planted
     with pytest.raises(ValueError, match="no region survived"):
         extract_regions(networks, {"threshold": 0.5, "min_region_size": 1e9})
+
+
+@pytest.fixture(scope="module")
+def subject(planted):
+    """One simulated subject (image, confounds) and the regions of the planted networks."""
+    mask, networks, _ = planted
+    coupling = synthetic.coupling_matrix(4)
+    bold, confounds, _ = synthetic.simulate_subject(
+        networks, mask, coupling, 80, np.random.default_rng(3)
+    )
+    img = nib.Nifti1Image(bold, mask.affine)
+    regions_img, index = extract_regions(
+        networks, {"threshold": 0.5, "extractor": "connected_components", "min_region_size": 1350}
+    )
+    return img, confounds, regions_img, index
+
+
+SIGNAL_PARAMS = {"smoothing_fwhm": 6.0, "standardize": True, "standardize_confounds": True}
+
+
+def test_constant_and_collinear_confounds_change_nothing(subject):
+    """Documented: nilearn drops constant and collinear confound columns (QR)."""
+    img, confounds, regions_img, _ = subject
+    reference = subject_timeseries(img, regions_img, SIGNAL_PARAMS, confounds)
+    degenerate = confounds.assign(
+        constant=1.0,
+        collinear=confounds["trans_x"] + 2 * confounds["rot_z"],
+        duplicate=confounds["trans_y"],
+    )
+    ours = subject_timeseries(img, regions_img, SIGNAL_PARAMS, degenerate)
+    assert np.isfinite(ours).all()
+    np.testing.assert_allclose(ours, reference, atol=1e-5)
+
+
+def test_a_region_without_signal_stops_naming_it(subject):
+    img, _, regions_img, index = subject
+    labels = region_labels(range(len(index)), index)
+    check_region_signals(img, regions_img, labels, "subject 07")
+    data = np.asarray(img.dataobj).copy()
+    # the subject's image does not cover region 2: constant there
+    data[np.asarray(regions_img.dataobj)[..., 2] > 0] = 0
+    message = rf"subject 07: no signal in region\(s\) \['{labels[2]}'\]"
+    with pytest.raises(ValueError, match=message):
+        check_region_signals(nib.Nifti1Image(data, img.affine), regions_img, labels, "subject 07")
+
+
+def test_load_functional_refuses_unusable_images(tmp_path):
+    affine = np.eye(4)
+    rng = np.random.default_rng(0)
+    good = tmp_path / "good.nii.gz"
+    nib.Nifti1Image(rng.normal(size=(4, 4, 4, 5)).astype(np.float32), affine).to_filename(good)
+    assert load_functional(good).shape == (4, 4, 4, 5)
+    cases = {
+        "truncated.nii.gz": (good.read_bytes()[:300], "cannot read the image .* truncated"),
+        "text.nii.gz": (b"not an image", "cannot read the image"),
+    }
+    for name, (content, message) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(UnreadableImageError, match=f"subject 09: {message}"):
+            load_functional(tmp_path / name, "09")
+    arrays = {
+        "3d.nii.gz": (rng.normal(size=(4, 4, 4)), r"has shape \(4, 4, 4\): a 4D image"),
+        "one.nii.gz": (rng.normal(size=(4, 4, 4, 1)), r"has shape \(4, 4, 4, 1\)"),
+        "flat.nii.gz": (np.full((4, 4, 4, 5), 7.0), "has no signal"),
+    }
+    for name, (data, message) in arrays.items():
+        nib.Nifti1Image(data.astype(np.float32), affine).to_filename(tmp_path / name)
+        with pytest.raises(UnreadableImageError, match=f"image {tmp_path / name} {message}"):
+            load_functional(tmp_path / name, "09")
+
+
+def test_a_component_without_region_still_gets_its_figure(planted, tmp_path):
+    """Documented: a component with no region left is drawn with "0 regions"."""
+    mask, networks, _ = planted
+    data = np.asarray(networks.dataobj).copy()
+    data[..., 3] = 0
+    data[tuple(np.argwhere(mask.get_fdata() > 0)[0]) + (3,)] = 1.0  # one lone voxel
+    components = nib.Nifti1Image(data, networks.affine)
+    regions_img, index = extract_regions(
+        components, {"threshold": 0.5, "extractor": "connected_components", "min_region_size": 1350}
+    )
+    assert 3 not in index and {0, 1, 2} <= set(index)
+    path = tmp_path / "network-3.png"
+    plot_network(components, regions_img, index, 3, path, dpi=50)
+    assert path.read_bytes().startswith(b"\x89PNG")

@@ -68,6 +68,55 @@ def subject_timeseries(func_img, regions_img, params, confounds=None):
     return masker.transform(func_img, confounds=confounds_array)
 
 
+def check_region_signals(func_img, regions_img, labels, source):
+    """Stop if a region has no signal in a subject's image.
+
+    Where the image is constant over time (outside the field of view, a
+    masked-out lesion), the region's signal is numerical noise that
+    standardisation would blow up to unit variance: its correlations would
+    look real. This catches it from the image itself.
+
+    Parameters
+    ----------
+    func_img : Niimg-like
+        The subject's 4D image.
+    regions_img : Niimg-like
+        4D regions image (resampled to the image's grid if needed).
+    labels : sequence of str
+        Region labels, one per region.
+    source : str
+        Who and what file, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the regions in which no voxel of the image changes over time.
+    """
+    from nilearn.image import load_img, resample_to_img
+
+    func_img, regions_img = load_img(func_img), load_img(regions_img)
+    if regions_img.shape[:3] != func_img.shape[:3] or not np.allclose(
+        regions_img.affine, func_img.affine
+    ):
+        regions_img = resample_to_img(
+            regions_img,
+            func_img,
+            interpolation="nearest",
+            force_resample=True,
+            copy_header=True,
+        )
+    data = np.asanyarray(func_img.dataobj)
+    varies = np.any(data != data[..., :1], axis=3)
+    support = np.asanyarray(regions_img.dataobj) != 0
+    flat = [label for k, label in enumerate(labels) if not varies[support[..., k]].any()]
+    if flat:
+        raise ValueError(
+            f"{source}: no signal in region(s) {flat}: no voxel of the image changes "
+            "over time there, so their connectivity is undefined; check the image's "
+            "coverage or leave the subject out"
+        )
+
+
 def connectivity_matrix(timeseries, kind="correlation"):
     """One subject's connectivity matrix (nilearn's ConnectivityMeasure).
 

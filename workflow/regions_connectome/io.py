@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,10 @@ def atomic_output(path, suffix=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix is None:
         suffix = "".join(path.suffixes)
+    # Leftovers of a job killed before its rename (SIGKILL, node failure):
+    # Snakemake's lock guarantees that no other job writes this output now.
+    for stale in path.parent.glob(f".{path.name}.*.tmp{suffix}"):
+        stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent
     )
@@ -51,6 +56,60 @@ def atomic_output(path, suffix=None):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+class UnreadableImageError(ValueError):
+    """A functional image that cannot be used: corrupt, wrong shape or no signal."""
+
+
+def load_functional(path, label=None):
+    """Read a subject's 4D image whole, with a clear error if it is unusable.
+
+    The data are decompressed and checked once here, and the returned
+    in-memory image is what nilearn then works on (it reads the data exactly
+    as nilearn would, ``numpy.asanyarray(img.dataobj)``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        NIfTI file (``.nii`` or ``.nii.gz``).
+    label : str or None, default=None
+        Subject label, named in error messages.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        The image with its data in memory.
+
+    Raises
+    ------
+    UnreadableImageError
+        If the file is truncated or corrupt, not 4D, has fewer than two
+        volumes or no voxel that changes over time. The message names the
+        subject and the file.
+    """
+    import nibabel as nib
+
+    who = f"subject {label}: " if label else ""
+    try:
+        img = nib.load(path)
+        data = np.asanyarray(img.dataobj)
+    except (OSError, EOFError, zlib.error, ValueError, nib.filebasedimages.ImageFileError) as error:
+        raise UnreadableImageError(
+            f"{who}cannot read the image {path}: {type(error).__name__}: {error} "
+            "(is the file truncated or corrupt?)"
+        ) from error
+    if data.ndim != 4 or data.shape[3] < 2:
+        raise UnreadableImageError(
+            f"{who}image {path} has shape {data.shape}: a 4D image with at least two "
+            "volumes is needed"
+        )
+    first = data[..., :1]
+    if not np.any(data != first):
+        raise UnreadableImageError(
+            f"{who}image {path} has no signal: every voxel is constant over time"
+        )
+    return nib.Nifti1Image(data, img.affine, img.header)
 
 
 def write_nifti(img, path):

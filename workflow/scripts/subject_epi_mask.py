@@ -5,6 +5,7 @@ from script_setup import start
 start(snakemake)
 
 from regions_connectome.decomposition import compute_subject_epi_mask
-from regions_connectome.io import write_nifti
+from regions_connectome.io import load_functional, write_nifti
 
-write_nifti(compute_subject_epi_mask(snakemake.input.func), snakemake.output.mask)
+func = load_functional(snakemake.input.func, snakemake.wildcards.subject)
+write_nifti(compute_subject_epi_mask(func), snakemake.output.mask)

@@ -6,18 +6,23 @@ start(snakemake)
 
 import pandas as pd
 
-from regions_connectome.connectivity import read_confounds, subject_timeseries
-from regions_connectome.io import read_tsv, write_tsv
+from regions_connectome.connectivity import (
+    check_region_signals,
+    read_confounds,
+    subject_timeseries,
+)
+from regions_connectome.io import load_functional, read_tsv, write_tsv
 
 confounds = (
     read_confounds(snakemake.input.confounds, snakemake.params.confound_columns)
     if snakemake.input.confounds
     else None
 )
-timeseries = subject_timeseries(
-    snakemake.input.func, snakemake.input.regions, snakemake.params.regions, confounds
-)
+func = load_functional(snakemake.input.func, snakemake.wildcards.subject)
 labels = read_tsv(snakemake.input.table, index_col=None)["label"]
+source = f"subject {snakemake.wildcards.subject} ({snakemake.input.func})"
+check_region_signals(func, snakemake.input.regions, labels, source)
+timeseries = subject_timeseries(func, snakemake.input.regions, snakemake.params.regions, confounds)
 frame = pd.DataFrame(timeseries, columns=labels)
 frame.index.name = "volume"
 write_tsv(frame, snakemake.output.timeseries)
