@@ -14,7 +14,18 @@ import pytest
 
 from conftest import PROJECT, run_snakemake, write_cohort
 
-FIGURES = {"plot_components", "plot_regions", "plot_matrix", "plot_connectome", "plot_network"}
+FIGURES = {
+    "plot_components",
+    "plot_regions",
+    "plot_matrix",
+    "plot_connectome",
+    "plot_networks",
+    "plot_quality",
+    "plot_interactive",
+}
+# The provenance record holds the config and the inputs' checksums: it is
+# rewritten whenever either changes.
+RECORD = {"provenance"}
 JOB = re.compile(r"^\s*(?:local)?rule (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
@@ -69,7 +80,7 @@ def test_nothing_changed_nothing_to_do(project):
 
 def test_figure_option_reruns_only_figures(project):
     jobs = planned_jobs(dry_run(project, figures={"dpi": 72}))
-    assert jobs and rules(jobs) <= FIGURES
+    assert jobs and rules(jobs) <= FIGURES | RECORD
 
 
 def test_region_threshold_reruns_regions_and_after_only(project):
@@ -92,10 +103,13 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
         path.write_text(original)
     assert jobs == {
         ("subject_timeseries", "subject=02"),
-        ("subject_connectivity", "subject=02, kind=correlation"),
         ("group_connectivity", "kind=correlation"),
+        ("connectivity_table", ""),
         ("plot_matrix", "suffix="),
         ("plot_connectome", ""),
+        ("plot_quality", ""),
+        ("plot_interactive", ""),
+        ("provenance", ""),
     }
 
 

@@ -7,15 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import ADHD_CONFOUNDS
 from regions_connectome import synthetic
 from regions_connectome.connectivity import (
     check_region_signals,
+    cohort_matrices,
     connectivity_matrix,
     group_mean,
+    read_confounds,
     subject_timeseries,
 )
 from regions_connectome.decomposition import group_mask, make_estimator, stack_reduced
-from regions_connectome.figures import plot_network
+from regions_connectome.figures import matrix_range, plot_network
 from regions_connectome.io import (
     UnreadableImageError,
     atomic_output,
@@ -24,6 +27,8 @@ from regions_connectome.io import (
     write_nifti,
     write_tsv,
 )
+from regions_connectome.provenance import file_record, methods_text, software_versions
+from regions_connectome.quality import distance_to_group, framewise_displacement
 from regions_connectome.regions import extract_regions, region_labels, regions_table
 
 
@@ -256,3 +261,97 @@ def test_a_component_without_region_still_gets_its_figure(planted, tmp_path):
     path = tmp_path / "network-3.png"
     plot_network(components, regions_img, index, 3, path, dpi=50)
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_cohort_matrices_subject_kinds_and_tangent():
+    rng = np.random.default_rng(4)
+    mixing = rng.normal(size=(4, 4))
+    series = [rng.normal(size=(n, 4)) @ mixing for n in (90, 120, 150)]
+    matrices, mean = cohort_matrices(series, "correlation")
+    for matrix, ts in zip(matrices, series, strict=True):
+        np.testing.assert_allclose(matrix, connectivity_matrix(ts, "correlation"))
+    np.testing.assert_allclose(mean, np.mean(matrices, axis=0))
+    tangents, reference = cohort_matrices(series, "tangent")
+    assert len(tangents) == 3
+    # the reference is a covariance (symmetric positive definite); the
+    # subjects' tangent matrices are symmetric deviations from it
+    np.testing.assert_allclose(reference, reference.T, atol=1e-12)
+    assert np.linalg.eigvalsh(reference).min() > 0
+    for tangent in tangents:
+        np.testing.assert_allclose(tangent, tangent.T, atol=1e-10)
+    with pytest.raises(ValueError, match="no subject timeseries"):
+        cohort_matrices([], "correlation")
+
+
+def test_matrix_range_per_kind():
+    matrix = np.array([[5.0, -0.2], [-0.2, 3.0]])
+    assert matrix_range(matrix, "correlation") == 1.0
+    assert matrix_range(matrix, "covariance") == pytest.approx(0.2)
+
+
+ADHD_FILES = sorted(ADHD_CONFOUNDS.glob("*/*_regressors.csv"))
+
+
+@pytest.mark.parametrize("path", ADHD_FILES, ids=lambda p: p.stem)
+def test_framewise_displacement_of_real_adhd_confounds(path):
+    confounds = read_confounds(path)
+    fd = framewise_displacement(confounds)
+    assert len(fd) == len(confounds) and fd.iloc[0] == 0 and (fd >= 0).all()
+    # ADHD-200 rotations are in degrees: arc length on a 50 mm sphere
+    step = confounds.iloc[1] - confounds.iloc[0]
+    expected = (
+        step[["motion-x", "motion-y", "motion-z"]].abs().sum()
+        + np.deg2rad(step[["motion-pitch", "motion-roll", "motion-yaw"]].abs()).sum() * 50
+    )
+    assert fd.iloc[1] == pytest.approx(expected)
+    assert fd.mean() < 2.0, "FD of real data is a fraction of a millimetre on average"
+
+
+def test_the_five_real_adhd_files_are_there():
+    assert len(ADHD_FILES) == 5
+
+
+def test_framewise_displacement_fmriprep_names_and_none():
+    motion = pd.DataFrame(
+        np.zeros((3, 6)), columns=["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"]
+    )
+    motion.loc[2, "trans_x"], motion.loc[2, "rot_z"] = 0.3, 0.002
+    np.testing.assert_allclose(framewise_displacement(motion), [0, 0, 0.3 + 0.002 * 50])
+    assert framewise_displacement(pd.DataFrame({"csf": [1.0, 2.0]})) is None
+
+
+def test_distance_to_group():
+    group = np.array([[1, 0.5], [0.5, 1]])
+    assert distance_to_group([group, group + 0.1], group) == pytest.approx([0, 0.1])
+
+
+def test_methods_text_follows_the_config():
+    config = {
+        "mask": "template",
+        "confounds": {"columns": ["csf", "wm"]},
+        "connectivity_kinds": ["correlation"],
+        "decomposition": {
+            "method": "canica", "n_components": 20, "smoothing_fwhm": 6.0, "detrend": True,
+            "random_state": 0, "threshold": "auto", "n_init": 10,
+        },
+        "regions": {
+            "threshold": 0.5, "thresholding_strategy": "ratio_n_voxels",
+            "extractor": "local_regions", "min_region_size": 1350, "smoothing_fwhm": 6.0,
+            "standardize": True,
+        },
+    }  # fmt: skip
+    text = methods_text(config, 5, [175, 176, 261], True)
+    assert "5 subjects (175 to 261 volumes each)" in text
+    assert "CanICA" in text and "20 group components" in text
+    assert "MNI152 brain mask" in text and "`csf`, `wm`" in text
+    assert "Varoquaux G. et al. (2010). A group model" in text and "tangent" not in text
+
+
+def test_software_versions_and_file_record(tmp_path):
+    versions = software_versions()
+    assert versions["nilearn"].startswith("0.") and versions["python"].count(".") == 2
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"abc")
+    record = file_record(path)
+    assert record["bytes"] == 3
+    assert record["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

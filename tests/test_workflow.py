@@ -96,7 +96,18 @@ def test_figures(results):
     for name in expected:
         png = (figures / f"{name}.png").read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 10_000, name
-    assert sorted(p.name for p in figures.iterdir()) == sorted(f"{n}.png" for n in expected)
+    pages = ["connectome.html", "regions.html"]
+    assert sorted(p.name for p in figures.iterdir()) == sorted(
+        [f"{n}.png" for n in expected] + pages + ["quality"]
+    )
+    for page in pages:
+        assert "<html" in (figures / page).read_text()[:2000].lower()
+    assert sorted(p.name for p in (figures / "quality").iterdir()) == [
+        "group.png",
+        "sub-01_quality.png",
+        "sub-02_quality.png",
+        "sub-03_quality.png",
+    ]
 
 
 def test_rerun_has_nothing_to_do(results):

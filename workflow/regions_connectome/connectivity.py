@@ -137,6 +137,153 @@ def connectivity_matrix(timeseries, kind="correlation"):
     return measure.fit_transform([np.asarray(timeseries)])[0]
 
 
+# Subject-level kinds of ConnectivityMeasure; "tangent" is fitted on the group.
+GROUP_KINDS = ("tangent",)
+
+
+def cohort_matrices(timeseries, kind="correlation"):
+    """Every subject's connectivity matrix and the group matrix of one kind.
+
+    Parameters
+    ----------
+    timeseries : sequence of numpy.ndarray, shape (n_volumes_i, n_regions)
+        Regional timeseries, one array per subject (lengths may differ).
+    kind : str, default="correlation"
+        Any kind of nilearn's ``ConnectivityMeasure``.
+
+    Returns
+    -------
+    matrices : list of numpy.ndarray, shape (n_regions, n_regions)
+        One per subject, in the order given. For the subject-level kinds each
+        is what ``ConnectivityMeasure(kind).fit_transform([ts])[0]`` gives (as
+        in nilearn's example); for ``"tangent"`` each subject's matrix in the
+        tangent space of the group.
+    group : numpy.ndarray, shape (n_regions, n_regions)
+        The mean of the subjects' matrices, or for ``"tangent"`` the group
+        reference (``ConnectivityMeasure.mean_``, the geometric mean of the
+        subjects' covariances).
+
+    Raises
+    ------
+    ValueError
+        If a matrix holds NaN, naming the subject's position.
+    """
+    from nilearn.connectome import ConnectivityMeasure
+
+    series = [np.asarray(ts) for ts in timeseries]
+    if not series:
+        raise ValueError("no subject timeseries to compute connectivity from")
+    if kind in GROUP_KINDS:
+        measure = ConnectivityMeasure(kind=kind)
+        matrices = list(measure.fit_transform(series))
+        group = measure.mean_
+    else:
+        matrices = [connectivity_matrix(ts, kind) for ts in series]
+        group = None
+    bad = [n for n, m in enumerate(matrices) if not np.isfinite(m).all()]
+    if bad:
+        raise ValueError(f"non-finite {kind} values in the matrices of subjects at positions {bad}")
+    if group is None:
+        group = np.mean(matrices, axis=0)
+    return matrices, group
+
+
+def relmat_sidecars(kind, subjects, timeseries_sidecars, timeseries_files, regions_img):
+    """JSON sidecars of every subject's matrix and of the group matrix.
+
+    Parameters
+    ----------
+    kind : str
+        Connectivity kind.
+    subjects : sequence of str
+        Subject labels, in the order of the other arguments.
+    timeseries_sidecars : sequence of dict
+        Each subject's timeseries sidecar (confounds used, volumes).
+    timeseries_files : sequence of str
+        Each subject's timeseries file.
+    regions_img : str
+        The regions image the timeseries came from.
+
+    Returns
+    -------
+    subject_sidecars : list of dict
+        One per subject: kind, estimator, regions image, timeseries file,
+        confounds file and columns regressed out, volumes used.
+    group_sidecar : dict
+        Kind, what the group matrix is, and the subjects it is made of.
+    """
+    estimator = {
+        "name": "nilearn.connectome.ConnectivityMeasure",
+        "kind": kind,
+        "cov_estimator": "sklearn.covariance.LedoitWolf(store_precision=False)",
+        "fitted_on": "the whole group" if kind in GROUP_KINDS else "each subject alone",
+    }
+    subject_sidecars = [
+        {
+            "subject": subject,
+            "kind": kind,
+            "estimator": estimator,
+            "regions_img": regions_img,
+            "timeseries": timeseries_file,
+            "confounds": source["confounds"],
+            "confounds_regressed_out": source["confounds_regressed_out"],
+            "n_volumes": source["n_volumes"],
+        }
+        for subject, source, timeseries_file in zip(
+            subjects, timeseries_sidecars, timeseries_files, strict=True
+        )
+    ]
+    statistic = (
+        "group reference of the tangent space (ConnectivityMeasure.mean_, the geometric "
+        "mean of the subjects' covariances)"
+        if kind in GROUP_KINDS
+        else "mean of the subjects' matrices"
+    )
+    group_sidecar = {
+        "kind": kind,
+        "estimator": estimator,
+        "statistic": statistic,
+        "regions_img": regions_img,
+        "subjects": list(subjects),
+        "n_subjects": len(subjects),
+        "n_volumes": {s["subject"]: s["n_volumes"] for s in subject_sidecars},
+    }
+    return subject_sidecars, group_sidecar
+
+
+def long_table(matrices):
+    """All matrices as one tidy table, one row per subject, kind and region pair.
+
+    Parameters
+    ----------
+    matrices : dict of (str, str) to pandas.DataFrame
+        Labelled square matrices by (subject, kind).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``subject``, ``kind``, ``region_a``, ``region_b``, ``value``;
+        each unordered pair of regions once (``region_a`` before ``region_b``
+        in the matrix order), the diagonal included.
+    """
+    frames = []
+    for (subject, kind), matrix in matrices.items():
+        rows, columns = np.triu_indices(len(matrix))
+        labels = np.asarray(matrix.index)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "subject": subject,
+                    "kind": kind,
+                    "region_a": labels[rows],
+                    "region_b": labels[columns],
+                    "value": matrix.to_numpy()[rows, columns],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
 def group_mean(matrices):
     """Mean of subjects' matrices, refusing NaN and mismatched shapes.
 

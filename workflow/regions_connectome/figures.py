@@ -79,8 +79,32 @@ def plot_regions(regions_img, n_components, path, dpi=100):
     _save(figure, path, dpi)
 
 
-def plot_matrix(matrix, path, title=None, dpi=100):
-    """A labelled connectivity matrix with a colour bar, values in [-1, 1].
+def matrix_range(matrix, kind="correlation"):
+    """Colour range of a matrix figure, symmetric around 0.
+
+    Parameters
+    ----------
+    matrix : array-like, shape (n, n)
+        Connectivity matrix.
+    kind : str, default="correlation"
+        Its kind: correlations are shown on [-1, 1], other kinds up to their
+        largest off-diagonal magnitude (the diagonal would swamp them).
+
+    Returns
+    -------
+    float
+        ``vmax``; ``vmin`` is ``-vmax``.
+    """
+    if kind in ("correlation", "partial correlation"):
+        return 1.0
+    values = np.asarray(matrix, dtype=float)
+    off_diagonal = values[~np.eye(len(values), dtype=bool)]
+    largest = float(np.abs(off_diagonal).max()) if off_diagonal.size else 0.0
+    return largest or 1.0
+
+
+def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
+    """A labelled connectivity matrix with a colour bar.
 
     Parameters
     ----------
@@ -92,17 +116,20 @@ def plot_matrix(matrix, path, title=None, dpi=100):
         Defaults to "Correlation between N regions".
     dpi : int, default=100
         Resolution.
+    kind : str, default="correlation"
+        Connectivity kind, for the colour range (see :func:`matrix_range`).
     """
     from nilearn.plotting import plot_matrix as nilearn_plot_matrix
 
     n = len(matrix)
+    vmax = matrix_range(matrix.to_numpy(), kind)
     size = max(6.0, 0.3 * n + 3)
     figure = plt.figure(figsize=(size, size * 0.85))
     nilearn_plot_matrix(
         matrix.to_numpy(),
         labels=list(matrix.index),
-        vmin=-1,
-        vmax=1,
+        vmin=-vmax,
+        vmax=vmax,
         colorbar=True,
         title=title or f"Correlation between {n} regions",
         figure=figure,
@@ -188,3 +215,140 @@ def plot_network(components_img, regions_img, index, component, path, dpi=100):
             cmap=cm.alpha_cmap(colours[number % len(colours)]),
         )
     _save(figure, path, dpi)
+
+
+def plot_subject_quality(label, confounds, matrix, path, dpi=100):
+    """One subject's head motion (framewise displacement) and correlation matrix.
+
+    Parameters
+    ----------
+    label : str
+        Subject label, for the title.
+    confounds : pandas.DataFrame or None
+        The subject's confounds file; FD is drawn when it has motion columns
+        (see :data:`regions_connectome.quality.MOTION_CONVENTIONS`).
+    matrix : pandas.DataFrame
+        The subject's correlation matrix.
+    path : str or pathlib.Path
+        PNG to write.
+    dpi : int, default=100
+        Resolution.
+    """
+    from regions_connectome.quality import framewise_displacement
+
+    figure, (motion, connectome) = plt.subplots(
+        1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1.6, 1]}
+    )
+    fd = None if confounds is None else framewise_displacement(confounds)
+    if fd is None:
+        motion.text(0.5, 0.5, "no motion columns in the confounds", ha="center", va="center")
+        motion.set_axis_off()
+    else:
+        motion.plot(fd.to_numpy(), color="tab:red", linewidth=1)
+        motion.axhline(0.5, color="grey", linestyle="--", linewidth=0.8)
+        motion.set_xlabel("volume")
+        motion.set_ylabel("framewise displacement (mm)")
+        motion.set_title(f"mean FD {fd.mean():.3f} mm, {int((fd > 0.5).sum())} volumes > 0.5 mm")
+    image = connectome.imshow(matrix.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
+    connectome.set_title(f"correlation, {len(matrix)} regions")
+    connectome.set_xticks([])
+    connectome.set_yticks([])
+    figure.colorbar(image, ax=connectome, fraction=0.046)
+    figure.suptitle(f"sub-{label}")
+    figure.tight_layout()
+    _save(figure, path, dpi)
+
+
+def plot_group_quality(matrices, group, path, dpi=100):
+    """Distribution of connectivity values and the spread of subjects around the mean.
+
+    Parameters
+    ----------
+    matrices : dict of str to pandas.DataFrame
+        Each subject's correlation matrix, by label.
+    group : pandas.DataFrame
+        The group mean matrix.
+    path : str or pathlib.Path
+        PNG to write.
+    dpi : int, default=100
+        Resolution.
+    """
+    from regions_connectome.quality import distance_to_group, off_diagonal
+
+    labels = list(matrices)
+    width = max(10.0, 0.35 * len(labels) + 6)
+    figure, (values, spread) = plt.subplots(1, 2, figsize=(width, 4))
+    values.boxplot(
+        [off_diagonal(m) for m in matrices.values()] + [off_diagonal(group)],
+        tick_labels=labels + ["mean"],
+        flierprops={"markersize": 2},
+    )
+    values.set_ylabel("correlation (off-diagonal)")
+    values.set_title("distribution of connectivity values")
+    values.tick_params(axis="x", rotation=90)
+    distances = distance_to_group([m.to_numpy() for m in matrices.values()], group.to_numpy())
+    spread.bar(range(len(labels)), distances, color="tab:blue")
+    spread.set_xticks(range(len(labels)), labels, rotation=90)
+    spread.set_ylabel("RMS difference to the group mean")
+    spread.set_title("subjects around the group mean")
+    figure.tight_layout()
+    _save(figure, path, dpi)
+
+
+def view_connectome_html(matrix, coords, path, edge_threshold="90%"):
+    """The connectome as a standalone interactive 3D page (nilearn's view_connectome).
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Group matrix with region labels.
+    coords : array-like, shape (n_regions, 3)
+        MNI coordinates of the regions.
+    path : str or pathlib.Path
+        HTML file to write; it carries its scripts and opens offline.
+    edge_threshold : str or float, default="90%"
+        Edges shown, as for :func:`plot_connectome`.
+    """
+    from nilearn.plotting import view_connectome
+
+    view = view_connectome(
+        matrix.to_numpy(),
+        np.asarray(coords, dtype=float),
+        edge_threshold=edge_threshold,
+        title=f"Mean correlation between {len(matrix)} regions",
+    )
+    with atomic_output(path, suffix=".html") as tmp:
+        view.save_as_html(tmp)
+
+
+def view_regions_html(regions_img, path):
+    """The extracted regions over the MNI template, as an interactive page.
+
+    Parameters
+    ----------
+    regions_img : Niimg-like
+        4D regions image; each voxel is coloured by the region that weighs
+        most there (numbered from 1, as in ``regions.tsv`` plus one).
+    path : str or pathlib.Path
+        HTML file to write (nilearn's view_img, standalone).
+    """
+    import nibabel as nib
+    from nilearn.image import load_img
+    from nilearn.plotting import view_img
+
+    img = load_img(regions_img)
+    data = np.abs(np.asanyarray(img.dataobj))
+    labels = np.where(data.max(axis=3) > 0, data.argmax(axis=3) + 1, 0).astype(np.float32)
+    view = view_img(
+        nib.Nifti1Image(labels, img.affine),
+        threshold=0.5,
+        cmap="tab20",
+        symmetric_cmap=False,
+        vmin=0,
+        vmax=float(labels.max()),
+        colorbar=True,
+        title=f"{data.shape[3]} regions",
+        resampling_interpolation="nearest",
+    )
+    with atomic_output(path, suffix=".html") as tmp:
+        view.save_as_html(tmp)

@@ -238,7 +238,8 @@ def simulate_subject(
     bold : numpy.ndarray, shape (x, y, z, n_volumes), float32
         The image data (brain and a dim, noisy background).
     confounds : pandas.DataFrame
-        Motion parameters, one row per volume.
+        Motion parameters, one row per volume: translations in mm, rotations
+        in radians (fMRIPrep's names and units).
     timecourses : numpy.ndarray, shape (n_volumes, n_networks)
         The ground-truth network timecourses.
     """
@@ -278,6 +279,10 @@ def simulate_subject(
         np.float32
     )
     bold[mask] = inside
+    # Written with fMRIPrep's names, so in fMRIPrep's units: rotations in
+    # radians (a rescaled column regresses out exactly the same signal).
+    rotations = [c for c in MOTION_COLUMNS if c.startswith("rot_")]
+    confounds[rotations] = np.deg2rad(confounds[rotations])
     return bold, confounds, timecourses
 
 

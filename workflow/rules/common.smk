@@ -41,6 +41,7 @@ localrules:
     all,
     group_mask,
     group_connectivity,
+    connectivity_table,
     plot_matrix,
     plot_connectome,
 
@@ -85,13 +86,65 @@ def reduced_data(wildcards):
     )
 
 
-def subject_relmats(wildcards):
-    """Every subject's matrix of one connectivity kind."""
+def all_timeseries(wildcards):
+    """Every subject's regional timeseries, in sample-sheet order."""
+    return expand(
+        "results/sub-{subject}/sub-{subject}_timeseries.tsv", subject=SUBJECTS.index
+    )
+
+
+def all_timeseries_sidecars(wildcards):
+    """Every subject's timeseries sidecar (what was regressed out, volumes)."""
+    return expand(
+        "results/sub-{subject}/sub-{subject}_timeseries.json", subject=SUBJECTS.index
+    )
+
+
+# Every subject's matrix of one connectivity kind, and its sidecar (output
+# patterns of the group rule).
+subject_relmats = expand(
+    "results/sub-{subject}/sub-{subject}_meas-{{kind}}_relmat.tsv",
+    subject=SUBJECTS.index,
+)
+subject_relmat_sidecars = expand(
+    "results/sub-{subject}/sub-{subject}_meas-{{kind}}_relmat.json",
+    subject=SUBJECTS.index,
+)
+
+
+def all_subject_relmats(wildcards):
+    """Every subject's matrix of every kind, kind by kind."""
     return expand(
         "results/sub-{subject}/sub-{subject}_meas-{kind}_relmat.tsv",
+        kind=KINDS,
         subject=SUBJECTS.index,
-        kind=wildcards.kind,
     )
+
+
+def correlation_relmats(wildcards):
+    """Every subject's correlation matrix."""
+    return expand(
+        "results/sub-{subject}/sub-{subject}_meas-correlation_relmat.tsv",
+        subject=SUBJECTS.index,
+    )
+
+
+def all_confounds(wildcards):
+    """Every subject's confounds file (subjects without one are skipped)."""
+    return [c for c in SUBJECTS["confounds"] if c is not None]
+
+
+def all_inputs(wildcards):
+    """Every subject's image and confounds file."""
+    return list(SUBJECTS["func"]) + all_confounds(wildcards)
+
+
+def subject_files():
+    """Subject label -> its func and confounds paths (for the provenance)."""
+    return {
+        label: {"func": row.func, "confounds": row.confounds}
+        for label, row in SUBJECTS.iterrows()
+    }
 
 
 def kind_of(wildcards):
@@ -133,6 +186,7 @@ def all_outputs():
         "results/group/regions.nii.gz",
         "results/group/regions.tsv",
         *expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),
+        "results/group/relmats_long.tsv",
         *expand("results/sub-{s}/sub-{s}_timeseries.tsv", s=subjects),
         *expand(
             "results/sub-{s}/sub-{s}_meas-{kind}_relmat.tsv", s=subjects, kind=KINDS
@@ -146,4 +200,10 @@ def all_outputs():
         ),
         "results/figures/connectome.png",
         *expand("results/figures/network-{component}.png", component=COMPONENTS),
+        *expand("results/figures/quality/sub-{s}_quality.png", s=subjects),
+        "results/figures/quality/group.png",
+        "results/figures/connectome.html",
+        "results/figures/regions.html",
+        "results/provenance.json",
+        "results/methods.md",
     ]

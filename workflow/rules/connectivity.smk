@@ -9,6 +9,7 @@ rule subject_timeseries:
         table=rules.extract_regions.output.table,
     output:
         timeseries="results/sub-{subject}/sub-{subject}_timeseries.tsv",
+        sidecar="results/sub-{subject}/sub-{subject}_timeseries.json",
     log:
         "results/logs/subject_timeseries/sub-{subject}.log",
     benchmark:
@@ -39,34 +40,16 @@ rule subject_timeseries:
         "../scripts/subject_timeseries.py"
 
 
-rule subject_connectivity:
-    input:
-        timeseries=rules.subject_timeseries.output.timeseries,
-    output:
-        relmat="results/sub-{subject}/sub-{subject}_meas-{kind}_relmat.tsv",
-    log:
-        "results/logs/subject_connectivity/sub-{subject}_meas-{kind}.log",
-    benchmark:
-        "results/benchmarks/subject_connectivity/sub-{subject}_meas-{kind}.tsv"
-    group:
-        "subject_timeseries"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=memory(1000),
-        runtime=10,
-    params:
-        kind=kind_of,
-    script:
-        "../scripts/subject_connectivity.py"
-
-
 rule group_connectivity:
     input:
-        relmats=subject_relmats,
+        timeseries=all_timeseries,
+        sidecars=all_timeseries_sidecars,
+        regions=rules.extract_regions.output.regions,
     output:
-        relmat="results/group/meas-{kind}_relmat.tsv",
+        relmats=subject_relmats,
+        sidecars=subject_relmat_sidecars,
+        group="results/group/meas-{kind}_relmat.tsv",
+        group_sidecar="results/group/meas-{kind}_relmat.json",
     log:
         "results/logs/group_connectivity/meas-{kind}.log",
     benchmark:
@@ -77,5 +60,30 @@ rule group_connectivity:
     resources:
         mem_mb=memory(1000),
         runtime=10,
+    params:
+        kind=kind_of,
+        subjects=list(SUBJECTS.index),
     script:
         "../scripts/group_connectivity.py"
+
+
+rule connectivity_table:
+    input:
+        relmats=all_subject_relmats,
+    output:
+        table="results/group/relmats_long.tsv",
+    log:
+        "results/logs/connectivity_table.log",
+    benchmark:
+        "results/benchmarks/connectivity_table.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
+    params:
+        subjects=list(SUBJECTS.index),
+        kinds=list(KINDS.values()),
+    script:
+        "../scripts/connectivity_table.py"

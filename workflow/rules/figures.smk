@@ -112,21 +112,103 @@ rule plot_connectome:
         "../scripts/plot_connectome.py"
 
 
-rule plot_network:
+rule plot_networks:
     input:
         components=rules.decompose.output.components,
         regions=rules.extract_regions.output.regions,
         table=rules.extract_regions.output.table,
     output:
-        report(
-            "results/figures/network-{component}.png",
-            category="Per network",
-            caption="../report/network.rst",
+        figures=[
+            report(
+                f"results/figures/network-{component}.png",
+                category="Per network",
+                caption="../report/network.rst",
+                labels={"figure": f"network {component}"},
+            )
+            for component in COMPONENTS
+        ],
+    log:
+        "results/logs/plot_networks.log",
+    benchmark:
+        "results/benchmarks/plot_networks.tsv"
+    group:
+        "figures"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=20,
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_networks.py"
+
+
+rule plot_quality:
+    input:
+        confounds=all_confounds,
+        relmats=correlation_relmats,
+        group="results/group/meas-correlation_relmat.tsv",
+    output:
+        subjects=[
+            report(
+                f"results/figures/quality/sub-{subject}_quality.png",
+                category="Quality",
+                subcategory="Subjects",
+                caption="../report/quality_subject.rst",
+                labels={"subject": subject},
+            )
+            for subject in SUBJECTS.index
+        ],
+        group=report(
+            "results/figures/quality/group.png",
+            category="Quality",
+            subcategory="Group",
+            caption="../report/quality_group.rst",
+            labels={"figure": "group"},
         ),
     log:
-        "results/logs/plot_network/network-{component}.log",
+        "results/logs/plot_quality.log",
     benchmark:
-        "results/benchmarks/plot_network/network-{component}.tsv"
+        "results/benchmarks/plot_quality.tsv"
+    group:
+        "figures"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=20,
+    params:
+        subjects=subject_files(),
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_quality.py"
+
+
+rule plot_interactive:
+    input:
+        relmat="results/group/meas-correlation_relmat.tsv",
+        table=rules.extract_regions.output.table,
+        regions=rules.extract_regions.output.regions,
+    output:
+        connectome=report(
+            "results/figures/connectome.html",
+            category="Connectivity",
+            caption="../report/connectome_html.rst",
+            labels={"figure": "interactive connectome"},
+        ),
+        regions=report(
+            "results/figures/regions.html",
+            category="Regions",
+            caption="../report/regions_html.rst",
+            labels={"figure": "interactive regions"},
+        ),
+    log:
+        "results/logs/plot_interactive.log",
+    benchmark:
+        "results/benchmarks/plot_interactive.tsv"
     group:
         "figures"
     conda:
@@ -136,6 +218,6 @@ rule plot_network:
         mem_mb=memory(1500),
         runtime=10,
     params:
-        dpi=config["figures"]["dpi"],
+        edge_threshold=config["figures"]["edge_threshold"],
     script:
-        "../scripts/plot_network.py"
+        "../scripts/plot_interactive.py"

@@ -12,6 +12,11 @@ kind = snakemake.params.kind
 plot_matrix(
     matrix,
     snakemake.output[0],
-    title=f"{kind.capitalize()} between {len(matrix)} regions",
+    title=(
+        f"Tangent: group reference, {len(matrix)} regions"
+        if kind == "tangent"
+        else f"{kind.capitalize()} between {len(matrix)} regions"
+    ),
     dpi=snakemake.params.dpi,
+    kind=kind,
 )

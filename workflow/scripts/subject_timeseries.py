@@ -11,7 +11,7 @@ from regions_connectome.connectivity import (
     read_confounds,
     subject_timeseries,
 )
-from regions_connectome.io import load_functional, read_tsv, write_tsv
+from regions_connectome.io import load_functional, read_tsv, write_json, write_tsv
 
 confounds = (
     read_confounds(snakemake.input.confounds, snakemake.params.confound_columns)
@@ -26,3 +26,16 @@ timeseries = subject_timeseries(func, snakemake.input.regions, snakemake.params.
 frame = pd.DataFrame(timeseries, columns=labels)
 frame.index.name = "volume"
 write_tsv(frame, snakemake.output.timeseries)
+write_json(
+    {
+        "subject": snakemake.wildcards.subject,
+        "func": snakemake.input.func,
+        "confounds": snakemake.input.confounds or None,
+        "confounds_regressed_out": [] if confounds is None else list(confounds.columns),
+        "n_volumes": len(frame),
+        "regions_img": snakemake.input.regions,
+        "masker": "nilearn.maskers.NiftiMapsMasker",
+        "masker_parameters": dict(snakemake.params.regions),
+    },
+    snakemake.output.sidecar,
+)

@@ -1,0 +1,160 @@
+"""Results people can read and reuse: all kinds, sidecars, long table, views, report.
+
+One real run of the workflow with every connectivity kind on a small demo
+cohort; the interactive pages are opened in a real headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_snakemake
+
+SUBJECTS = ("01", "02", "03")
+KINDS = ["correlation", "partial correlation", "covariance", "precision", "tangent"]
+CONFIG = {
+    "demo": {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0},
+    "connectivity_kinds": KINDS,
+}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("results")
+    run_snakemake(workdir, config=CONFIG)
+    return workdir
+
+
+def read(path):
+    return pd.read_csv(path, sep="\t", index_col=0)
+
+
+def test_every_kind_per_subject_and_group(run):
+    results = run / "results"
+    labels = read(results / "group" / "meas-correlation_relmat.tsv").index.tolist()
+    for kind in KINDS:
+        name = kind.replace(" ", "")
+        group = read(results / "group" / f"meas-{name}_relmat.tsv")
+        assert group.index.tolist() == labels == group.columns.tolist()
+        subjects = [
+            read(results / f"sub-{s}" / f"sub-{s}_meas-{name}_relmat.tsv") for s in SUBJECTS
+        ]
+        for matrix in subjects:
+            assert matrix.index.tolist() == labels and np.isfinite(matrix.to_numpy()).all()
+        if kind == "tangent":
+            sidecar = json.loads((results / "group" / f"meas-{name}_relmat.json").read_text())
+            assert "geometric mean" in sidecar["statistic"]
+            assert np.linalg.eigvalsh(group.to_numpy()).min() > 0
+        else:
+            np.testing.assert_allclose(
+                group.to_numpy(), np.mean([m.to_numpy() for m in subjects], axis=0), atol=1e-8
+            )
+        assert (
+            results / "figures" / f"matrix{'' if name == 'correlation' else f'_meas-{name}'}.png"
+        ).is_file()
+
+
+def test_sidecars_say_what_made_each_matrix(run):
+    results = run / "results"
+    for subject in SUBJECTS:
+        timeseries = json.loads(
+            (results / f"sub-{subject}" / f"sub-{subject}_timeseries.json").read_text()
+        )
+        assert timeseries["confounds_regressed_out"] == [
+            "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"
+        ]  # fmt: skip
+        assert timeseries["n_volumes"] == 60
+        relmat = json.loads(
+            (
+                results / f"sub-{subject}" / f"sub-{subject}_meas-partialcorrelation_relmat.json"
+            ).read_text()
+        )
+        assert relmat["kind"] == "partial correlation"
+        assert relmat["estimator"]["name"] == "nilearn.connectome.ConnectivityMeasure"
+        assert relmat["regions_img"].endswith("regions.nii.gz")
+        assert relmat["confounds"].endswith(f"sub-{subject}_desc-confounds_timeseries.tsv")
+        assert relmat["n_volumes"] == 60
+    group = json.loads((results / "group" / "meas-correlation_relmat.json").read_text())
+    assert group["subjects"] == list(SUBJECTS) and group["n_subjects"] == 3
+
+
+def test_long_table_holds_every_matrix(run):
+    results = run / "results"
+    table = pd.read_csv(results / "group" / "relmats_long.tsv", sep="\t", dtype={"subject": str})
+    assert table.columns.tolist() == ["subject", "kind", "region_a", "region_b", "value"]
+    n_regions = len(read(results / "group" / "meas-correlation_relmat.tsv"))
+    assert len(table) == len(KINDS) * len(SUBJECTS) * n_regions * (n_regions + 1) // 2
+    matrix = read(results / "sub-02" / "sub-02_meas-covariance_relmat.tsv")
+    row = table.query("subject == '02' and kind == 'covariance'").iloc[1]
+    assert row["value"] == pytest.approx(matrix.loc[row["region_a"], row["region_b"]], rel=1e-8)
+
+
+def test_quality_figures_and_provenance(run):
+    results = run / "results"
+    for name in [f"sub-{s}_quality.png" for s in SUBJECTS] + ["group.png"]:
+        assert (results / "figures" / "quality" / name).read_bytes().startswith(b"\x89PNG")
+    provenance = json.loads((results / "provenance.json").read_text())
+    assert provenance["config"]["connectivity_kinds"] == KINDS
+    for package in ("python", "snakemake", "nilearn", "numpy", "scikit-learn"):
+        assert provenance["software"][package][0].isdigit(), package
+    func = provenance["inputs"]["02"]["func"]
+    assert func["bytes"] == (results / "demo" / "sub-02" / "sub-02_bold.nii.gz").stat().st_size
+    assert len(func["sha256"]) == 64 and provenance["inputs"]["02"]["n_volumes"] == 60
+    methods = (results / "methods.md").read_text()
+    assert "3 subjects (60 volumes each)" in methods and "DictLearning" in methods
+    assert "tangent" in methods and "Mensch" in methods and "Mölder" in methods
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@pytest.mark.parametrize("page", ["connectome.html", "regions.html"])
+def test_interactive_pages_render_in_a_real_browser(run, page, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        tab = browser.new_page(viewport={"width": 1000, "height": 800})
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.goto((run / "results" / "figures" / page).as_uri(), wait_until="load")
+        tab.wait_for_timeout(1500)
+        drawn = tab.evaluate(
+            "document.querySelectorAll('canvas, svg').length + "
+            "document.querySelectorAll('.js-plotly-plot, .main-svg').length"
+        )
+        tab.screenshot(path=str(tmp_path / page.replace(".html", ".png")))
+        browser.close()
+    assert errors == []
+    assert drawn > 0
+    assert (tmp_path / page.replace(".html", ".png")).stat().st_size > 10_000
+
+
+def test_snakemake_report_has_every_figure(run):
+    report = run / "report.zip"
+    run_snakemake(run, "--report", str(report), config=CONFIG)
+    with zipfile.ZipFile(report) as archive:
+        names = archive.namelist()
+        text = "".join(
+            archive.read(n).decode(errors="ignore")
+            for n in names
+            if not n.endswith((".png", ".svg", "/"))
+        )
+    figures = [n for n in names if n.endswith(".png")]
+    # a matrix per kind, a figure per network, components, regions,
+    # connectome, quality per subject and for the group
+    assert len(figures) == len(KINDS) + 5 + 3 + len(SUBJECTS) + 1, figures
+    assert {"connectome.html", "regions.html"} <= {n.rsplit("/", 1)[-1] for n in names}
+    for category in ("Decomposition", "Regions", "Connectivity", "Per network", "Quality"):
+        assert category in text, category
+    assert "ratio_n_voxels" in text  # a caption states its parameters

@@ -1,0 +1,200 @@
+"""Provenance of a run: config, software versions, input files, methods text."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("snakemake", "nilearn", "numpy", "scipy", "scikit-learn", "pandas", "nibabel",
+            "matplotlib")  # fmt: skip
+
+REFERENCES = {
+    "nilearn": "Abraham A. et al. (2014). Machine learning for neuroimaging with "
+    "scikit-learn. Frontiers in Neuroinformatics 8:14. doi:10.3389/fninf.2014.00014",
+    "dictlearning": "Mensch A., Mairal J., Thirion B., Varoquaux G. (2016). Dictionary "
+    "learning for massive matrix factorization. ICML 2016, PMLR 48:1737-1746",
+    "canica": "Varoquaux G. et al. (2010). A group model for stable multi-subject ICA on "
+    "fMRI datasets. NeuroImage 51(1):288-299. doi:10.1016/j.neuroimage.2010.02.010",
+    "regions": "Abraham A. et al. (2014). Region segmentation for sparse decompositions: "
+    "better brain parcellations from rest fMRI. Sparsity Techniques in Medical Imaging, "
+    "MICCAI 2014. arXiv:1412.3925",
+    "ledoit_wolf": "Ledoit O., Wolf M. (2004). A well-conditioned estimator for "
+    "large-dimensional covariance matrices. Journal of Multivariate Analysis 88(2):365-411",
+    "tangent": "Varoquaux G. et al. (2010). Detection of brain functional-connectivity "
+    "difference in post-stroke patients using group-level covariance modeling. MICCAI 2010, "
+    "LNCS 6361:200-208",
+    "fd": "Power J.D. et al. (2012). Spurious but systematic correlations in functional "
+    "connectivity MRI networks arise from subject motion. NeuroImage 59(3):2142-2154",
+    "snakemake": "Mölder F. et al. (2021). Sustainable data analysis with Snakemake. "
+    "F1000Research 10:33. doi:10.12688/f1000research.29032.2",
+}
+
+
+def sha256(path, chunk=1 << 20):
+    """SHA-256 of a file, read in chunks.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        File to hash.
+    chunk : int, default=1 MiB
+        Read size.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_record(path):
+    """Path, size and checksum of one input file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+        ``path`` (absolute), ``bytes`` and ``sha256``.
+    """
+    path = Path(path)
+    return {"path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": sha256(path)}
+
+
+def software_versions():
+    """Versions of Python and of the packages the results depend on.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def provenance(config, subjects, n_volumes):
+    """The provenance record of a run.
+
+    Parameters
+    ----------
+    config : dict
+        The resolved configuration (defaults filled in).
+    subjects : dict of str to dict
+        Per subject label, ``func`` and ``confounds`` paths (``None`` if none).
+    n_volumes : dict of str to int
+        Volumes of each subject's image.
+
+    Returns
+    -------
+    dict
+        ``config``, ``software``, ``platform`` and ``inputs`` (per subject:
+        each file's path, size and SHA-256, and the number of volumes).
+    """
+    inputs = {}
+    for label, files in subjects.items():
+        inputs[label] = {
+            key: None if value is None else file_record(value) for key, value in files.items()
+        } | {"n_volumes": int(n_volumes[label])}
+    return {
+        "config": config,
+        "software": software_versions(),
+        "platform": platform.platform(),
+        "inputs": inputs,
+    }
+
+
+def _confounds_sentence(columns, has_confounds):
+    if not has_confounds:
+        return "No confounds were regressed out."
+    if columns == "all":
+        return "Every column of each subject's confounds file was regressed out"
+    return "The confounds " + ", ".join(f"`{c}`" for c in columns) + " were regressed out"
+
+
+def methods_text(config, n_subjects, n_volumes, has_confounds):
+    """A methods paragraph generated from the configuration, with references.
+
+    Parameters
+    ----------
+    config : dict
+        The resolved configuration.
+    n_subjects : int
+        Number of subjects.
+    n_volumes : sequence of int
+        Volumes of each subject's image.
+    has_confounds : bool
+        Whether any subject had a confounds file.
+
+    Returns
+    -------
+    str
+        Markdown: a paragraph, then the references it cites.
+    """
+    decomposition, regions = config["decomposition"], config["regions"]
+    method = decomposition["method"]
+    kinds = config["connectivity_kinds"]
+    cited = ["nilearn", method, "regions", "ledoit_wolf"]
+    if method == "dictlearning":
+        estimator = (
+            f"dictionary learning (nilearn's DictLearning, sparsity alpha = "
+            f"{decomposition['alpha']}, {decomposition['n_epochs']} epoch(s), batch size "
+            f"{decomposition['batch_size']}) [2]"
+        )
+    else:
+        estimator = (
+            f"canonical ICA (nilearn's CanICA, threshold {decomposition['threshold']}, "
+            f"{decomposition['n_init']} initialisations) [2]"
+        )
+    mask = {
+        "epi": "the intersection of the subjects' EPI masks",
+        "template": "the MNI152 brain mask resampled to the data",
+    }.get(config["mask"], "a user-provided brain mask")
+    lengths = sorted(set(int(n) for n in n_volumes))
+    volumes = f"{lengths[0]}" if len(lengths) == 1 else f"{lengths[0]} to {lengths[-1]}"
+    text = (
+        f"Resting-state fMRI data of {n_subjects} subjects ({volumes} volumes each) were "
+        f"analysed with nilearn [1]. Within {mask}, each subject's data were spatially "
+        f"smoothed ({decomposition['smoothing_fwhm']} mm FWHM), "
+        f"{'detrended, ' if decomposition['detrend'] else ''}standardised and reduced by "
+        f"SVD, and {decomposition['n_components']} group components were estimated by "
+        f"{estimator} (random state {decomposition['random_state']}). Regions were "
+        f"extracted from the component maps with nilearn's RegionExtractor [3] "
+        f"(thresholding strategy {regions['thresholding_strategy']}, threshold "
+        f"{regions['threshold']}, {regions['extractor'].replace('_', ' ')} extractor, "
+        f"minimum region size {regions['min_region_size']} mm³). Regional timeseries were "
+        f"extracted after {regions['smoothing_fwhm']} mm smoothing"
+        f"{', standardised' if regions['standardize'] else ''}. "
+        f"{_confounds_sentence(config['confounds']['columns'], has_confounds)}"
+        f"{' (confounds standardised).' if has_confounds else ''} "
+        f"Connectivity ({', '.join(kinds)}) was estimated with nilearn's "
+        "ConnectivityMeasure and the Ledoit-Wolf covariance estimator [4]"
+    )
+    if "tangent" in kinds:
+        cited.append("tangent")
+        text += f", the tangent space being fitted on the whole group [{len(cited)}]"
+    cited += ["fd", "snakemake"]
+    group = "the mean of the subjects' matrices"
+    if "tangent" in kinds:
+        group += " (for the tangent kind, the group reference covariance)"
+    text += (
+        f". Group matrices are {group}. Head motion was "
+        f"summarised by framewise displacement [{len(cited) - 1}]. The analysis ran as a "
+        f"Snakemake workflow [{len(cited)}]."
+    )
+    references = "\n".join(f"{n}. {REFERENCES[key]}" for n, key in enumerate(cited, start=1))
+    return f"# Methods\n\n{text}\n\n## References\n\n{references}\n"

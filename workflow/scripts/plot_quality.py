@@ -1,0 +1,21 @@
+"""Quality figures: each subject's motion and matrix, the group's spread."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.connectivity import read_confounds
+from regions_connectome.figures import plot_group_quality, plot_subject_quality
+from regions_connectome.io import read_tsv
+
+matrices = {}
+subjects = snakemake.params.subjects
+for (label, files), relmat, path in zip(
+    subjects.items(), snakemake.input.relmats, snakemake.output.subjects, strict=True
+):
+    confounds = read_confounds(files["confounds"]) if files["confounds"] else None
+    matrices[label] = read_tsv(relmat)
+    plot_subject_quality(label, confounds, matrices[label], path, dpi=snakemake.params.dpi)
+plot_group_quality(
+    matrices, read_tsv(snakemake.input.group), snakemake.output.group, dpi=snakemake.params.dpi
+)

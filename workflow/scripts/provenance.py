@@ -1,0 +1,18 @@
+"""The provenance record and the methods paragraph of this run."""
+
+from script_setup import start
+
+start(snakemake)
+
+import nibabel as nib
+
+from regions_connectome.io import atomic_output, write_json
+from regions_connectome.provenance import methods_text, provenance
+
+subjects = snakemake.params.subjects
+n_volumes = {label: nib.load(files["func"]).shape[3] for label, files in subjects.items()}
+config = dict(snakemake.params.config)
+write_json(provenance(config, subjects, n_volumes), snakemake.output.provenance)
+has_confounds = any(files["confounds"] for files in subjects.values())
+with atomic_output(snakemake.output.methods) as tmp:
+    tmp.write_text(methods_text(config, len(subjects), n_volumes.values(), has_confounds))
