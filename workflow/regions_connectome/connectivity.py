@@ -105,10 +105,12 @@ def check_region_signals(func_img, regions_img, labels, source):
             force_resample=True,
             copy_header=True,
         )
-    data = np.asanyarray(func_img.dataobj)
-    varies = np.any(data != data[..., :1], axis=3)
     support = np.asanyarray(regions_img.dataobj) != 0
-    flat = [label for k, label in enumerate(labels) if not varies[support[..., k]].any()]
+    covered = support.any(axis=3)
+    signals = np.asanyarray(func_img.dataobj)[covered]  # only the regions' voxels
+    varies = np.any(signals != signals[:, :1], axis=1)
+    support = support[covered]
+    flat = [label for k, label in enumerate(labels) if not varies[support[:, k]].any()]
     if flat:
         raise ValueError(
             f"{source}: no signal in region(s) {flat}: no voxel of the image changes "
