@@ -65,10 +65,12 @@ def file_record(path):
     Returns
     -------
     dict
-        ``path`` (absolute), ``bytes`` and ``sha256``.
+        ``path`` as the workflow names it (sample-sheet files absolute, the
+        demo's relative to the working directory, so that the record does not
+        depend on where a run happens), ``bytes`` and ``sha256``.
     """
     path = Path(path)
-    return {"path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": sha256(path)}
+    return {"path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
 
 
 def software_versions():
