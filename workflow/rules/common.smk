@@ -123,10 +123,7 @@ def all_subject_relmats(wildcards):
 
 def correlation_relmats(wildcards):
     """Every subject's correlation matrix."""
-    return expand(
-        "results/sub-{subject}/sub-{subject}_meas-correlation_relmat.tsv",
-        subject=SUBJECTS.index,
-    )
+    return expand(subject_relmats, kind="correlation")
 
 
 def all_confounds(wildcards):
