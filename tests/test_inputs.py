@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import ADHD_CONFOUNDS, run_snakemake
-from regions_connectome.connectivity import read_confounds
+from regions_connectome.denoising import read_confounds
 from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
 
 ADHD_FILES = sorted(ADHD_CONFOUNDS.glob("*/*_regressors.csv"))

@@ -14,10 +14,10 @@ from regions_connectome.connectivity import (
     cohort_matrices,
     connectivity_matrix,
     group_mean,
-    read_confounds,
     subject_timeseries,
 )
 from regions_connectome.decomposition import group_mask, make_estimator, stack_reduced
+from regions_connectome.denoising import read_confounds
 from regions_connectome.figures import matrix_range, plot_network
 from regions_connectome.io import (
     UnreadableImageError,

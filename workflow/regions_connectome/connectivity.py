@@ -6,43 +6,7 @@ import numpy as np
 import pandas as pd
 
 
-def read_confounds(path, columns="all"):
-    """Read a confounds table, whatever its separator.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        Tab- or comma-separated file with a header row (ADHD-200 files are
-        tab-separated despite their ``.csv`` ending; fMRIPrep files are TSV).
-    columns : "all" or list of str, default="all"
-        Columns to keep.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per volume.
-
-    Raises
-    ------
-    ValueError
-        If a requested column is missing, naming the file and the columns it
-        has.
-    """
-    with open(path) as handle:
-        header = handle.readline()
-    sep = "\t" if "\t" in header else ","
-    frame = pd.read_csv(path, sep=sep, na_values=["n/a", "NA", "NaN"])
-    if columns != "all":
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise ValueError(
-                f"confounds file {path} has no column(s) {missing}; it has {list(frame.columns)}"
-            )
-        frame = frame[list(columns)]
-    return frame
-
-
-def subject_timeseries(func_img, regions_img, params, confounds=None):
+def subject_timeseries(func_img, regions_img, params, confounds=None, sample_mask=None):
     """Extract one subject's regional timeseries, confounds regressed out.
 
     Parameters
@@ -56,16 +20,18 @@ def subject_timeseries(func_img, regions_img, params, confounds=None):
         :func:`regions_connectome.regions.regions_masker`.
     confounds : pandas.DataFrame or None, default=None
         One row per volume.
+    sample_mask : numpy.ndarray or None, default=None
+        Indices of the volumes to keep (scrubbing), or None for all.
 
     Returns
     -------
-    numpy.ndarray, shape (n_volumes, n_regions)
+    numpy.ndarray, shape (n_volumes_kept, n_regions)
     """
     from regions_connectome.regions import regions_masker
 
     masker = regions_masker(regions_img, params)
     confounds_array = None if confounds is None else confounds.to_numpy(dtype=float)
-    return masker.transform(func_img, confounds=confounds_array)
+    return masker.transform(func_img, confounds=confounds_array, sample_mask=sample_mask)
 
 
 def check_region_signals(func_img, regions_img, labels, source):

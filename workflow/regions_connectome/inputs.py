@@ -14,6 +14,11 @@ import pandas as pd
 
 REQUIRED_COLUMNS = ("subject", "func", "confounds")
 SUBJECT_LABEL = re.compile(r"^[A-Za-z0-9]+$")
+# An input's label: the subject, then the BIDS entities that tell its runs apart.
+INPUT_LABEL = re.compile(r"^[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)*$")
+# BIDS entities (pybids name, file-name key) that name an input in the outputs.
+LABEL_ENTITIES = (("session", "ses"), ("task", "task"), ("acquisition", "acq"), ("run", "run"))
+FETCHERS = {"adhd": "fetch_adhd", "development_fmri": "fetch_development_fmri"}
 
 
 class InputError(ValueError):
@@ -103,3 +108,274 @@ def read_sample_sheet(path):
                     f"subject {row.subject}: {column} file {file} does not exist (listed in {path})"
                 )
     return sheet.set_index("subject")[["func", "confounds"]]
+
+
+def bids_inputs(
+    root,
+    space="MNI152NLin2009cAsym",
+    task=(),
+    session=(),
+    run=(),
+    participant_label=(),
+    exclude_participant_label=(),
+):
+    """Find the preprocessed BOLD images and confounds in fMRIPrep derivatives.
+
+    The folder is indexed with pybids; each ``*_space-<space>_desc-preproc_bold``
+    image is an input, with the ``desc-confounds`` table of the same subject,
+    session, task, acquisition and run, and ``RepetitionTime`` from its JSON
+    sidecar.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        fMRIPrep derivatives folder (with ``dataset_description.json``).
+    space : str, default="MNI152NLin2009cAsym"
+        Output space of the images.
+    task, session, run : sequence of str or int, default=()
+        Keep only these labels (all if empty).
+    participant_label, exclude_participant_label : sequence of str, default=()
+        Subjects to keep (all if empty) and to leave out; a leading ``sub-``
+        is ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by input label (the subject, then ``_ses-``, ``_task-``,
+        ``_acq-``, ``_run-`` where the file name has them), with columns
+        ``func``, ``confounds`` and ``t_r``.
+
+    Raises
+    ------
+    InputError
+        If the folder is not a derivatives dataset, no image matches, or an
+        image has no confounds table.
+    """
+    from bids import BIDSLayout
+    from bids.layout import Query
+
+    root = Path(root).resolve()
+    if not (root / "dataset_description.json").is_file():
+        raise InputError(
+            f"{root} is not a BIDS derivatives folder: it has no dataset_description.json"
+        )
+    try:
+        layout = BIDSLayout(root, validate=False, config=["bids", "derivatives"])
+    except Exception as error:  # pybids raises many kinds on a broken dataset
+        raise InputError(f"cannot index the BIDS folder {root}: {error}") from error
+
+    def strip(labels):
+        return [str(label).removeprefix("sub-") for label in labels]
+
+    filters = {
+        "space": space,
+        "desc": "preproc",
+        "suffix": "bold",
+        "extension": [".nii.gz", ".nii"],
+    }
+    for entity, values in (("task", task), ("session", session), ("run", run)):
+        if values:
+            filters[entity] = [str(v) for v in values]
+    if participant_label:
+        filters["subject"] = strip(participant_label)
+    excluded = set(strip(exclude_participant_label))
+    images = [f for f in layout.get(**filters) if f.entities["subject"] not in excluded]
+    if not images:
+        shown = {k: v for k, v in filters.items() if k not in ("suffix", "extension")}
+        raise InputError(
+            f"no preprocessed BOLD image (*_space-{space}_desc-preproc_bold.nii.gz) in "
+            f"{root} matches {shown}"
+            + (f" once subjects {sorted(excluded)} are left out" if excluded else "")
+        )
+    rows = {}
+    for image in images:
+        entities = image.get_entities()
+        label = entities["subject"] + "".join(
+            f"_{key}-{entities[name]}" for name, key in LABEL_ENTITIES if name in entities
+        )
+        if not INPUT_LABEL.match(label):
+            raise InputError(f"{image.path}: its BIDS entities give the label {label!r}")
+        if label in rows:
+            raise InputError(
+                f"{image.path} and {rows[label]['func']} are both input {label}: "
+                "narrow the selection (bids: task, session, run)"
+            )
+        match = {
+            name: entities.get(name, Query.NONE)
+            for name in ("subject", "session", "task", "acquisition", "run")
+        }
+        confounds = layout.get(
+            **match,
+            desc="confounds",
+            suffix=["timeseries", "regressors"],
+            extension=".tsv",
+        )
+        if len(confounds) != 1:
+            found = [c.path for c in confounds] or "none"
+            raise InputError(
+                f"subject {entities['subject']}: image {image.path} needs exactly one "
+                f"desc-confounds_timeseries.tsv beside it; found {found}"
+            )
+        t_r = layout.get_metadata(image.path).get("RepetitionTime")
+        rows[label] = {
+            "func": image.path,
+            "confounds": confounds[0].path,
+            "t_r": None if t_r is None else float(t_r),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "subject"
+    return table.sort_index()
+
+
+def fetcher_inputs(bunch):
+    """The inputs of a nilearn fetcher's result.
+
+    Parameters
+    ----------
+    bunch : sklearn.utils.Bunch
+        What ``nilearn.datasets.fetch_adhd`` or ``fetch_development_fmri``
+        return: ``func`` and ``confounds``, lists of paths in the same order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by subject label (``sub-<label>`` in the file name, else the
+        ADHD-200 ID folder), columns ``func`` and ``confounds``.
+
+    Raises
+    ------
+    InputError
+        If the lists differ in length or a label cannot be found.
+    """
+    funcs, confounds = list(bunch.func), list(bunch.confounds or [])
+    if confounds and len(confounds) != len(funcs):
+        raise InputError(
+            f"the fetcher returned {len(funcs)} images but {len(confounds)} confounds files"
+        )
+    rows = {}
+    for k, func in enumerate(funcs):
+        path = Path(func)
+        found = re.search(r"sub-([A-Za-z0-9]+)", path.name)
+        label = found.group(1) if found else path.parent.name
+        if not SUBJECT_LABEL.match(label) or label in rows:
+            raise InputError(f"cannot name the subject of {func} (label {label!r})")
+        rows[label] = {
+            "func": str(path),
+            "confounds": str(confounds[k]) if confounds else None,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "subject"
+    return table
+
+
+def fetch_dataset(name, data_dir, n_subjects):
+    """Fetch one of nilearn's datasets (once: nilearn reuses what it finds).
+
+    Parameters
+    ----------
+    name : {"adhd", "development_fmri"}
+        Dataset.
+    data_dir : str or pathlib.Path
+        Where nilearn stores it.
+    n_subjects : int
+        Subjects to fetch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`fetcher_inputs`.
+
+    Raises
+    ------
+    InputError
+        If the download fails, saying how to use local files instead.
+    """
+    from nilearn import datasets
+
+    fetcher = getattr(datasets, FETCHERS[name])
+    try:
+        bunch = fetcher(n_subjects=n_subjects, data_dir=str(data_dir), verbose=0)
+    except OSError as error:  # requests' ConnectionError and HTTPError are OSErrors
+        raise InputError(
+            f"downloading nilearn's {name!r} dataset ({n_subjects} subjects) into "
+            f"{data_dir} failed: {type(error).__name__}: {error}. Is this machine "
+            f"offline? Either fetch it once on a machine with internet access "
+            f"(nilearn.datasets.{FETCHERS[name]}(n_subjects={n_subjects}, "
+            f"data_dir='{data_dir}')) and copy that folder here, or point the "
+            "workflow at local files: subjects: path/to/samples.tsv (a sample sheet "
+            "with columns subject, func, confounds) or the folder of fMRIPrep "
+            "derivatives."
+        ) from error
+    return fetcher_inputs(bunch)
+
+
+def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
+    """Check every input from headers and confounds, before any job runs.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Indexed by label, with ``func`` and ``confounds`` paths.
+    confounds_settings : dict or None
+        The config's ``confounds`` section, applied to each input as the
+        timeseries job will (see :func:`regions_connectome.denoising.select_confounds`);
+        None checks the images only.
+    on_grid_mismatch : {"stop", "resample"}, default="stop"
+        What to do with an image whose shape or affine differs from the first
+        input's: stop, or mark it to be resampled to the first input's grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with ``n_volumes`` and ``resample`` (bool) columns added.
+
+    Raises
+    ------
+    InputError
+        Naming the subject and the file: an image that cannot be read or is
+        not 4D, a grid that differs (with ``stop``), a confounds file whose
+        rows differ from the volumes, a missing column, too few volumes left
+        after scrubbing.
+    """
+    import nibabel as nib
+    import numpy as np
+
+    from regions_connectome.denoising import ConfoundsError, select_confounds
+
+    reference = None
+    n_volumes, resample = [], []
+    for label, row in table.iterrows():
+        try:
+            img = nib.load(row.func)
+        except Exception as error:  # nibabel raises several kinds on a bad header
+            raise InputError(
+                f"subject {label}: cannot read the image {row.func}: {error}"
+            ) from error
+        shape = img.shape
+        if len(shape) != 4 or shape[3] < 2:
+            raise InputError(
+                f"subject {label}: image {row.func} has shape {shape}: a 4D image "
+                "(one 3D volume per time point, at least two) is needed"
+            )
+        grid = (shape[:3], img.affine)
+        if reference is None:
+            reference = (label, row.func, grid)
+        differs = grid[0] != reference[2][0] or not np.allclose(grid[1], reference[2][1], atol=1e-4)
+        if differs and on_grid_mismatch == "stop":
+            zooms = np.round(img.header.get_zooms()[:3], 3).tolist()
+            raise InputError(
+                f"subject {label}: image {row.func} is not on the grid of subject "
+                f"{reference[0]} ({reference[1]}): shape {shape[:3]} and voxel size "
+                f"{zooms} mm, affine\n{np.round(grid[1], 3)}\nvs shape {reference[2][0]}, "
+                f"affine\n{np.round(reference[2][1], 3)}\n"
+                "Set inputs: {grid_mismatch: resample} to resample every image to the "
+                "first subject's grid, or give images on one grid"
+            )
+        try:
+            if confounds_settings is not None:
+                select_confounds(row.func, row.confounds, confounds_settings, n_volumes=shape[3])
+        except (ConfoundsError, OSError) as error:
+            raise InputError(f"subject {label}: {error}") from error
+        n_volumes.append(shape[3])
+        resample.append(bool(differs))
+    return table.assign(n_volumes=n_volumes, resample=resample)

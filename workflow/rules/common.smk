@@ -6,7 +6,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from regions_connectome.inputs import demo_subjects, read_sample_sheet
+from regions_connectome.inputs import (
+    FETCHERS,
+    InputError,
+    bids_inputs,
+    check_inputs,
+    demo_subjects,
+    fetch_dataset,
+    read_sample_sheet,
+)
 
 ENV = "../../envs/nilearn.yaml"
 KINDS = {kind.replace(" ", ""): kind for kind in config["connectivity_kinds"]}
@@ -14,23 +22,50 @@ KINDS.setdefault("correlation", "correlation")
 COMPONENTS = range(config["decomposition"]["n_components"])
 
 
-def load_subjects():
-    """Subject label -> func and confounds paths, demo or sample sheet."""
+def demo_inputs():
+    """The synthetic cohort's files (written by the demo rules)."""
     import pandas as pd
 
-    if config["subjects"] == "demo":
-        labels = demo_subjects(config["demo"]["n_subjects"])
-        folder = "results/demo/sub-{0}/sub-{0}"
-        return pd.DataFrame(
-            {
-                "func": [folder.format(s) + "_bold.nii.gz" for s in labels],
-                "confounds": [
-                    folder.format(s) + "_desc-confounds_timeseries.tsv" for s in labels
-                ],
-            },
-            index=pd.Index(labels, name="subject"),
+    labels = demo_subjects(config["demo"]["n_subjects"])
+    folder = "results/demo/sub-{0}/sub-{0}"
+    return pd.DataFrame(
+        {
+            "func": [folder.format(s) + "_bold.nii.gz" for s in labels],
+            "confounds": [
+                folder.format(s) + "_desc-confounds_timeseries.tsv" for s in labels
+            ],
+        },
+        index=pd.Index(labels, name="subject"),
+    )
+
+
+def load_subjects():
+    """Input label -> func and confounds paths, from what ``subjects`` names.
+
+    The demo cohort, one of nilearn's datasets (fetched once), a folder of
+    fMRIPrep derivatives or a sample sheet. Everything but the demo (whose files
+    jobs write) is checked from headers and confounds here, before any job.
+    """
+    source = config["subjects"]
+    if source == "demo":
+        if config["confounds"]["strategy"] is not None:
+            raise InputError(
+                "confounds.strategy needs fMRIPrep confounds; the demo cohort's "
+                "files hold motion only: use confounds.columns"
+            )
+        return demo_inputs()
+    if source in FETCHERS:
+        table = fetch_dataset(
+            source, config["fetch"]["data_dir"], config["fetch"]["n_subjects"]
         )
-    return read_sample_sheet(config["subjects"])
+    elif Path(source).is_dir():
+        table = bids_inputs(source, **config["bids"])
+    else:
+        table = read_sample_sheet(source)
+    # The confounds are checked once, by the main process; every process reads
+    # the image headers, which say which images are resampled.
+    confounds = config["confounds"] if workflow.is_main_process else None
+    return check_inputs(table, confounds, config["inputs"]["grid_mismatch"])
 
 
 SUBJECTS = load_subjects()
@@ -47,14 +82,33 @@ localrules:
 
 
 wildcard_constraints:
-    subject="[A-Za-z0-9]+",
+    subject="[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)*",
     kind="[a-z]+",
     component="[0-9]+",
 
 
-def func_of(wildcards):
-    """The subject's 4D functional image."""
+def source_func_of(wildcards):
+    """The subject's 4D functional image, as the inputs name it."""
     return SUBJECTS.loc[wildcards.subject, "func"]
+
+
+def needs_resampling(subject):
+    """Whether the subject's image is off the first subject's grid."""
+    return bool(SUBJECTS.get("resample", {}).get(subject, False))
+
+
+def func_of(wildcards):
+    """The subject's 4D image on the common grid (resampled if it was not)."""
+    if needs_resampling(wildcards.subject):
+        return "results/sub-{0}/sub-{0}_space-reference_bold.nii.gz".format(
+            wildcards.subject
+        )
+    return source_func_of(wildcards)
+
+
+def reference_func():
+    """The first subject's image: its grid is the common grid."""
+    return SUBJECTS["func"].iloc[0]
 
 
 def confounds_of(wildcards):
@@ -72,7 +126,7 @@ def group_mask_inputs(wildcards):
                 subject=SUBJECTS.index,
             )
         }
-    reference = {"reference": SUBJECTS["func"].iloc[0]}
+    reference = {"reference": reference_func()}
     if config["mask"] == "template":
         return reference
     return reference | {"mask_file": config["mask"]}
@@ -158,6 +212,27 @@ def figure_relmat(wildcards):
     """Group matrix shown by a matrix figure."""
     kind = wildcards.suffix.removeprefix("_meas-") or "correlation"
     return f"results/group/meas-{kind}_relmat.tsv"
+
+
+def timeseries_params(wildcards):
+    """The timeseries masker's parameters; ``t_r`` from the image's BIDS sidecar
+    when the config leaves it unset."""
+    params = pick(
+        "regions",
+        [
+            "smoothing_fwhm",
+            "standardize",
+            "standardize_confounds",
+            "detrend",
+            "low_pass",
+            "high_pass",
+            "t_r",
+        ],
+    )
+    t_r = SUBJECTS.get("t_r", {}).get(wildcards.subject)
+    if params["t_r"] is None and t_r is not None and t_r == t_r:  # not NaN
+        params["t_r"] = float(t_r)
+    return params
 
 
 def pick(section, keys):

@@ -23,19 +23,9 @@ rule subject_timeseries:
         mem_mb=memory(2000),
         runtime=30,
     params:
-        regions=pick(
-            "regions",
-            [
-                "smoothing_fwhm",
-                "standardize",
-                "standardize_confounds",
-                "detrend",
-                "low_pass",
-                "high_pass",
-                "t_r",
-            ],
-        ),
-        confound_columns=config["confounds"]["columns"],
+        regions=timeseries_params,
+        confounds=config["confounds"],
+        source_func=source_func_of,
     script:
         "../scripts/subject_timeseries.py"
 

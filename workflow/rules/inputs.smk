@@ -51,3 +51,24 @@ rule demo_subject:
         demo=pick("demo", ["n_volumes", "t_r", "seed"]),
     script:
         "../scripts/demo_subject.py"
+
+
+# An image off the first subject's grid (inputs: grid_mismatch: resample).
+rule resample_func:
+    input:
+        func=source_func_of,
+        reference=reference_func(),
+    output:
+        func="results/sub-{subject}/sub-{subject}_space-reference_bold.nii.gz",
+    log:
+        "results/logs/resample_func/sub-{subject}.log",
+    benchmark:
+        "results/benchmarks/resample_func/sub-{subject}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(3000),
+        runtime=20,
+    script:
+        "../scripts/resample_func.py"

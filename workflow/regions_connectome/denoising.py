@@ -1,0 +1,231 @@
+"""Which confounds are regressed out of a subject's signals, and which volumes kept.
+
+Two routes, chosen by the ``confounds`` section of the config:
+
+- ``strategy: null`` (the seed): the listed ``columns`` of the subject's
+  confounds file, whatever its format (the ADHD-200 files are tab-separated
+  despite their ``.csv`` ending), or all of them;
+- ``strategy: simple | scrubbing | compcor``: nilearn's
+  :func:`~nilearn.interfaces.fmriprep.load_confounds_strategy` preset on
+  fMRIPrep outputs, with ``options``; ``strategy: custom``: nilearn's
+  :func:`~nilearn.interfaces.fmriprep.load_confounds` with ``options``. Both
+  may return a ``sample_mask`` (volumes kept after scrubbing), passed on to the
+  timeseries extraction.
+
+The same function serves the check before any job runs and the job itself, so
+what is checked is what is used.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PRESETS = ("simple", "scrubbing", "compcor")
+
+
+class ConfoundsError(ValueError):
+    """Confounds that cannot be used as configured."""
+
+
+@dataclass
+class Denoising:
+    """What is regressed out of one subject's signals and which volumes are kept.
+
+    Attributes
+    ----------
+    confounds : pandas.DataFrame or None
+        One row per volume of the image (all volumes, also scrubbed ones).
+    sample_mask : numpy.ndarray or None
+        Indices of the volumes kept, or None for all.
+    n_volumes : int
+        Volumes in the confounds file.
+    record : dict
+        How the confounds were chosen, for the timeseries sidecar.
+    """
+
+    confounds: pd.DataFrame | None
+    sample_mask: np.ndarray | None
+    n_volumes: int
+    record: dict = field(default_factory=dict)
+
+    @property
+    def n_kept(self):
+        """Volumes left for the timeseries."""
+        return self.n_volumes if self.sample_mask is None else len(self.sample_mask)
+
+    @property
+    def n_regressors(self):
+        """Confound columns regressed out."""
+        return 0 if self.confounds is None else self.confounds.shape[1]
+
+
+def read_confounds(path, columns="all"):
+    """Read a confounds table, whatever its separator.
+
+    fMRIPrep writes ``n/a`` in the first row(s) of derivative columns
+    (``framewise_displacement``, ``*_derivative1``): such leading gaps take the
+    first value that follows, as nilearn's ``load_confounds`` does. A gap
+    anywhere else is an error.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Tab- or comma-separated file with a header row (ADHD-200 files are
+        tab-separated despite their ``.csv`` ending; fMRIPrep files are TSV).
+    columns : "all" or list of str, default="all"
+        Columns to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per volume.
+
+    Raises
+    ------
+    ConfoundsError
+        If a requested column is missing (naming the file and the columns it
+        has), a value is missing other than in leading rows, or a column is
+        not numeric.
+    """
+    with open(path) as handle:
+        header = handle.readline()
+    sep = "\t" if "\t" in header else ","
+    frame = pd.read_csv(path, sep=sep, na_values=["n/a", "NA", "NaN"])
+    if columns != "all":
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ConfoundsError(
+                f"confounds file {path} has no column(s) {missing}; it has {list(frame.columns)}"
+            )
+        frame = frame[list(columns)]
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text:
+        raise ConfoundsError(f"confounds file {path}: column(s) {text} are not numeric")
+    leading = frame.isna() & frame.isna().cummin()
+    inner = frame.isna() & ~leading
+    if inner.any().any():
+        column = inner.any().idxmax()
+        rows = list(np.flatnonzero(inner[column]))[:5]
+        raise ConfoundsError(
+            f"confounds file {path}: column {column!r} has missing values in rows {rows} "
+            "(only the first rows of derivative columns may be n/a)"
+        )
+    empty = [c for c in frame.columns if frame[c].isna().all()]
+    if empty:
+        raise ConfoundsError(f"confounds file {path}: column(s) {empty} hold no value")
+    return frame.bfill()
+
+
+def select_confounds(func, confounds_path, settings, n_volumes=None):
+    """Choose the confounds and volumes of one subject, as configured.
+
+    Parameters
+    ----------
+    func : str or pathlib.Path
+        The subject's image (fMRIPrep strategies find its confounds file from
+        its name, as nilearn does).
+    confounds_path : str, pathlib.Path or None
+        The subject's confounds file as the inputs name it.
+    settings : dict
+        The config's ``confounds`` section: ``columns``, ``strategy``,
+        ``options``.
+    n_volumes : int or None, default=None
+        Volumes of the image, checked against the confounds' rows if given.
+
+    Returns
+    -------
+    Denoising
+
+    Raises
+    ------
+    ConfoundsError
+        If the confounds cannot be read as configured, do not match the image
+        or leave too few volumes; the message names the file.
+    """
+    strategy = settings.get("strategy")
+    options = dict(settings.get("options") or {})
+    if strategy is None:
+        if confounds_path is None:
+            return Denoising(None, None, n_volumes or 0, {"strategy": None, "columns": []})
+        frame = read_confounds(confounds_path, settings.get("columns", "all"))
+        denoising = Denoising(
+            frame,
+            None,
+            len(frame),
+            {"strategy": None, "confounds_file": str(confounds_path)},
+        )
+    else:
+        denoising = _fmriprep_confounds(func, confounds_path, strategy, options)
+    if n_volumes is not None and denoising.n_volumes != n_volumes:
+        raise ConfoundsError(
+            f"confounds file {confounds_path} has {denoising.n_volumes} rows but the "
+            f"image {func} has {n_volumes} volumes: one row per volume is needed"
+        )
+    minimum = int(settings.get("min_degrees_of_freedom", 10))
+    if denoising.n_kept - denoising.n_regressors < minimum:
+        raise ConfoundsError(
+            f"confounds of {func}: {denoising.n_kept} volume(s) kept "
+            f"(of {denoising.n_volumes}) for {denoising.n_regressors} regressors leaves "
+            f"fewer than {minimum} degrees of freedom (confounds.min_degrees_of_freedom); "
+            "relax the scrubbing thresholds or leave the subject out"
+        )
+    denoising.record |= {
+        "columns": [] if denoising.confounds is None else list(denoising.confounds.columns),
+        "n_volumes": denoising.n_volumes,
+        "n_volumes_kept": denoising.n_kept,
+        "volumes_removed": (
+            []
+            if denoising.sample_mask is None
+            else sorted(set(range(denoising.n_volumes)) - set(denoising.sample_mask.tolist()))
+        ),
+    }
+    return denoising
+
+
+def _fmriprep_confounds(func, confounds_path, strategy, options):
+    """Confounds by nilearn's fMRIPrep interface (preset or custom)."""
+    from nilearn.interfaces.fmriprep import load_confounds, load_confounds_strategy
+    from nilearn.interfaces.fmriprep.load_confounds_utils import get_confounds_file
+
+    func = str(func)
+    try:
+        found = get_confounds_file(func, flag_full_aroma=False, flag_tedana=False)
+        if confounds_path is not None and Path(found).resolve() != Path(confounds_path).resolve():
+            raise ConfoundsError(
+                f"nilearn finds the confounds of {func} in {found}, not in the file "
+                f"the inputs name ({confounds_path})"
+            )
+        with warnings.catch_warnings():
+            # scikit-learn's note on centering squared confounds (large values)
+            warnings.filterwarnings("ignore", "Numerical issues were encountered")
+            if strategy == "custom":
+                frame, sample_mask = load_confounds(func, **options)
+            else:
+                frame, sample_mask = load_confounds_strategy(
+                    func, denoise_strategy=strategy, **options
+                )
+    except ConfoundsError:
+        raise
+    except (ValueError, KeyError, TypeError, FileNotFoundError) as error:
+        raise ConfoundsError(
+            f"confounds strategy {strategy!r} with options {options} on {func}: {error} "
+            "(fMRIPrep strategies need the image's fMRIPrep name, e.g. "
+            "sub-01_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz, "
+            "with its desc-confounds_timeseries.tsv and .json beside it)"
+        ) from error
+    n_volumes = len(frame)
+    if frame.shape[1] == 0:
+        frame = None
+    sample_mask = None if sample_mask is None else np.asarray(sample_mask, dtype=int)
+    record = {
+        "strategy": strategy,
+        "options": options,
+        "confounds_file": str(found),
+        "nilearn_function": "load_confounds" if strategy == "custom" else "load_confounds_strategy",
+    }
+    return Denoising(frame, sample_mask, n_volumes, record)

@@ -1,0 +1,10 @@
+"""One subject's image resampled to the first subject's grid."""
+
+from script_setup import start
+
+start(snakemake)
+
+from regions_connectome.io import load_functional, resample_to_reference, write_nifti
+
+func = load_functional(snakemake.input.func, snakemake.wildcards.subject)
+write_nifti(resample_to_reference(func, snakemake.input.reference), snakemake.output.func)
