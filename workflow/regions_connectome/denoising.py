@@ -110,7 +110,7 @@ def read_confounds(path, columns="all"):
     inner = frame.isna() & ~leading
     if inner.any().any():
         column = inner.any().idxmax()
-        rows = list(np.flatnonzero(inner[column]))[:5]
+        rows = np.flatnonzero(inner[column])[:5].tolist()
         raise ConfoundsError(
             f"confounds file {path}: column {column!r} has missing values in rows {rows} "
             "(only the first rows of derivative columns may be n/a)"
