@@ -1,4 +1,5 @@
-# The synthetic demo cohort (subjects: demo), ground truth beside it.
+# Inputs: the synthetic demo cohort (subjects: demo), ground truth beside it;
+# images resampled to the common grid (inputs: grid_mismatch: resample).
 
 
 rule demo_ground_truth:
