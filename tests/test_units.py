@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nibabel as nib
 import numpy as np
 import pandas as pd
@@ -14,9 +16,17 @@ from regions_connectome.connectivity import (
     cohort_matrices,
     connectivity_matrix,
     group_mean,
+    masked_timeseries,
     subject_timeseries,
+    varying_voxels,
 )
-from regions_connectome.decomposition import group_mask, make_estimator, stack_reduced
+from regions_connectome.decomposition import (
+    fitted_masker,
+    group_mask,
+    make_estimator,
+    reduce_subject,
+    stack_reduced,
+)
 from regions_connectome.denoising import read_confounds
 from regions_connectome.figures import matrix_range, plot_network
 from regions_connectome.io import (
@@ -24,6 +34,7 @@ from regions_connectome.io import (
     atomic_output,
     load_functional,
     read_tsv,
+    write_arrays,
     write_nifti,
     write_tsv,
 )
@@ -87,6 +98,17 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_arrays_gives_equal_files_for_equal_arrays(tmp_path):
+    data = np.arange(12, dtype=np.float32).reshape(3, 4)
+    write_arrays(tmp_path / "a.npz", data=data, varies=data[0] > 1)
+    os.utime(tmp_path / "a.npz", (0, 0))
+    write_arrays(tmp_path / "b.npz", data=data, varies=data[0] > 1)
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    loaded = np.load(tmp_path / "a.npz")
+    np.testing.assert_array_equal(loaded["data"], data)
+    assert loaded["varies"].tolist() == [False, False, True, True]
 
 
 def test_write_nifti_keeps_float_data_with_a_uint8_header(tmp_path):
@@ -210,16 +232,46 @@ def test_constant_and_collinear_confounds_change_nothing(subject):
     np.testing.assert_allclose(ours, reference, atol=1e-5)
 
 
+def test_timeseries_from_the_reduction_cache_equal_nilearn_on_the_image(subject, planted):
+    """The reduce job smooths once; the timeseries from its cache are nilearn's."""
+    img, confounds, regions_img, index = subject
+    mask = planted[0]
+    params = {"n_components": 4, "smoothing_fwhm": 6.0, "random_state": 0}
+    reduced, masked, varies = reduce_subject(img, mask, params)
+    assert masked.dtype == np.float32 and masked.shape == (80, int(np.asarray(mask.dataobj).sum()))
+    assert varies.all()
+    # the reduction itself is nilearn's (smoothing inside the masker)
+    from nilearn.decomposition._base import _mask_and_reduce_single
+
+    masker = fitted_masker("dictlearning", params, mask)
+    expected = _mask_and_reduce_single(
+        masker, img, None, reduction_ratio=None, n_samples=4, random_state=0
+    )
+    np.testing.assert_array_equal(reduced, expected)
+    ours = masked_timeseries(masked, mask, regions_img, SIGNAL_PARAMS, confounds)
+    # Equal up to float32 rounding: nilearn's least squares runs over every
+    # voxel of the image, and the voxels outside the mask (zero in the cache,
+    # smoothed data in the image) enter its rounding, not its solution.
+    np.testing.assert_allclose(
+        ours, subject_timeseries(img, regions_img, SIGNAL_PARAMS, confounds), atol=1e-4
+    )
+    smaller = nib.Nifti1Image(np.zeros(mask.shape, np.uint8), mask.affine)
+    with pytest.raises(ValueError, match="reach outside the mask"):
+        masked_timeseries(masked[:, :0], smaller, regions_img, SIGNAL_PARAMS, confounds)
+
+
 def test_a_region_without_signal_stops_naming_it(subject):
     img, _, regions_img, index = subject
     labels = region_labels(range(len(index)), index)
-    check_region_signals(img, regions_img, labels, "subject 07")
+    check_region_signals(varying_voxels(img), regions_img, labels, "subject 07")
     data = np.asarray(img.dataobj).copy()
     # the subject's image does not cover region 2: constant there
     data[np.asarray(regions_img.dataobj)[..., 2] > 0] = 0
     message = rf"subject 07: no signal in region\(s\) \['{labels[2]}'\]"
     with pytest.raises(ValueError, match=message):
-        check_region_signals(nib.Nifti1Image(data, img.affine), regions_img, labels, "subject 07")
+        check_region_signals(
+            varying_voxels(nib.Nifti1Image(data, img.affine)), regions_img, labels, "subject 07"
+        )
 
 
 def test_load_functional_refuses_unusable_images(tmp_path):

@@ -34,7 +34,71 @@ def subject_timeseries(func_img, regions_img, params, confounds=None, sample_mas
     return masker.transform(func_img, confounds=confounds_array, sample_mask=sample_mask)
 
 
-def check_region_signals(func_img, regions_img, labels, source):
+def masked_timeseries(masked, mask_img, regions_img, params, confounds=None, sample_mask=None):
+    """Regional timeseries from a subject's already smoothed data in the mask.
+
+    Equal to :func:`subject_timeseries` on the image when ``masked`` is the
+    image smoothed by ``params["smoothing_fwhm"]`` and the regions lie in the
+    mask: nilearn's maps masker reads only the regions' voxels of the
+    smoothed image.
+
+    Parameters
+    ----------
+    masked : numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
+        Smoothed data in the mask (see
+        :func:`regions_connectome.decomposition.reduce_subject`).
+    mask_img : Niimg-like
+        The mask of ``masked``.
+    regions_img : Niimg-like
+        4D regions image on the mask's grid.
+    params, confounds, sample_mask
+        As :func:`subject_timeseries`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_volumes_kept, n_regions)
+
+    Raises
+    ------
+    ValueError
+        If a region reaches outside the mask.
+    """
+    from nilearn.image import load_img
+    from nilearn.masking import unmask
+
+    mask = np.asanyarray(load_img(mask_img).dataobj) != 0
+    regions = np.asanyarray(load_img(regions_img).dataobj) != 0
+    if regions.shape[:3] != mask.shape or (regions.any(axis=3) & ~mask).any():
+        raise ValueError("the regions reach outside the mask of the smoothed data")
+    img = unmask(masked, mask_img)
+    return subject_timeseries(
+        img, regions_img, params | {"smoothing_fwhm": None}, confounds, sample_mask
+    )
+
+
+def varying_voxels(func_img):
+    """Where a 4D image changes over time.
+
+    Parameters
+    ----------
+    func_img : Niimg-like
+        4D image.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        3D, 1 where some volume differs from the first, else 0.
+    """
+    import nibabel as nib
+    from nilearn.image import load_img
+
+    func_img = load_img(func_img)
+    data = np.asanyarray(func_img.dataobj)
+    varies = np.any(data != data[..., :1], axis=3)
+    return nib.Nifti1Image(varies.astype(np.uint8), func_img.affine)
+
+
+def check_region_signals(varies_img, regions_img, labels, source):
     """Stop if a region has no signal in a subject's image.
 
     Where the image is constant over time (outside the field of view, a
@@ -44,8 +108,9 @@ def check_region_signals(func_img, regions_img, labels, source):
 
     Parameters
     ----------
-    func_img : Niimg-like
-        The subject's 4D image.
+    varies_img : Niimg-like
+        3D, nonzero where the subject's image changes over time (see
+        :func:`varying_voxels`).
     regions_img : Niimg-like
         4D regions image (resampled to the image's grid if needed).
     labels : sequence of str
@@ -60,23 +125,20 @@ def check_region_signals(func_img, regions_img, labels, source):
     """
     from nilearn.image import load_img, resample_to_img
 
-    func_img, regions_img = load_img(func_img), load_img(regions_img)
-    if regions_img.shape[:3] != func_img.shape[:3] or not np.allclose(
-        regions_img.affine, func_img.affine
+    varies_img, regions_img = load_img(varies_img), load_img(regions_img)
+    if regions_img.shape[:3] != varies_img.shape[:3] or not np.allclose(
+        regions_img.affine, varies_img.affine
     ):
         regions_img = resample_to_img(
             regions_img,
-            func_img,
+            varies_img,
             interpolation="nearest",
             force_resample=True,
             copy_header=True,
         )
     support = np.asanyarray(regions_img.dataobj) != 0
-    covered = support.any(axis=3)
-    signals = np.asanyarray(func_img.dataobj)[covered]  # only the regions' voxels
-    varies = np.any(signals != signals[:, :1], axis=1)
-    support = support[covered]
-    flat = [label for k, label in enumerate(labels) if not varies[support[:, k]].any()]
+    varies = np.asanyarray(varies_img.dataobj) != 0
+    flat = [label for k, label in enumerate(labels) if not varies[support[..., k]].any()]
     if flat:
         raise ValueError(
             f"{source}: no signal in region(s) {flat}: no voxel of the image changes "

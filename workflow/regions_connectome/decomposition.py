@@ -57,7 +57,9 @@ def make_estimator(method, params, mask=None):
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     keys = _COMMON + _SPECIFIC[method]
-    kwargs = {key: params[key] for key in keys if params.get(key) is not None}
+    # A None is passed on: smoothing_fwhm: null means no smoothing (nilearn's
+    # default would be 4 mm), threshold: null no thresholding.
+    kwargs = {key: params[key] for key in keys if key in params}
     estimator = DictLearning if method == "dictlearning" else CanICA
     return estimator(mask=mask, **kwargs)
 
@@ -220,7 +222,11 @@ def reduce_subject(func_img, mask_img, params):
     Equal to the subject's share of ``DictLearning.fit``/``CanICA.fit``:
     ``n_components`` time samples per subject, ``random_state`` re-seeded for
     each subject exactly as nilearn does. Both estimators embed the same
-    masker, so the reduction does not depend on the method.
+    masker, so the reduction does not depend on the method. The image is
+    smoothed once, here, with nilearn's ``smooth_img`` (the function nilearn's
+    masker calls), and the smoothed data in the mask are returned too: the
+    timeseries masker, smoothing the same image by the same amount, would
+    compute exactly them again.
 
     Parameters
     ----------
@@ -235,13 +241,27 @@ def reduce_subject(func_img, mask_img, params):
 
     Returns
     -------
-    numpy.ndarray, shape (n_components, n_voxels_in_mask)
+    reduced : numpy.ndarray, shape (n_components, n_voxels_in_mask)
         The subject's reduced data, in the dtype nilearn produces.
+    masked : numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
+        The smoothed image in the mask, before any cleaning, in the image's
+        dtype.
+    varies : numpy.ndarray of bool, shape (n_voxels_in_mask,)
+        Whether each voxel of the (unsmoothed) image changes over time.
     """
     from nilearn.decomposition._base import _mask_and_reduce_single
+    from nilearn.image import load_img, smooth_img
+    from nilearn.masking import apply_mask
 
+    func_img = load_img(func_img)
     masker = fitted_masker("dictlearning", params, mask_img)
-    return _mask_and_reduce_single(
+    raw = apply_mask(func_img, masker.mask_img_)
+    varies = np.any(raw != raw[:1], axis=0)
+    del raw
+    if masker.smoothing_fwhm is not None:
+        func_img = smooth_img(func_img, masker.smoothing_fwhm)
+        masker.smoothing_fwhm = None  # smoothed once, above
+    reduced = _mask_and_reduce_single(
         masker,
         func_img,
         None,
@@ -249,6 +269,7 @@ def reduce_subject(func_img, mask_img, params):
         n_samples=params["n_components"],
         random_state=params.get("random_state"),
     )
+    return reduced, apply_mask(func_img, masker.mask_img_), varies
 
 
 def stack_reduced(reduced):

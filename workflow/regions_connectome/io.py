@@ -220,6 +220,26 @@ def write_array(array, path):
         np.save(tmp, array, allow_pickle=False)
 
 
+def write_arrays(path, **arrays):
+    """Write named numpy arrays to one uncompressed ``.npz`` file, atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Destination ending in ``.npz``.
+    **arrays : numpy.ndarray
+        Arrays to save by name, dtypes kept.
+    """
+    import zipfile
+
+    # as numpy.savez, with a fixed timestamp so that equal arrays give equal files
+    with atomic_output(path, suffix=".npz") as tmp, zipfile.ZipFile(tmp, "w") as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
 def write_json(data, path):
     """Write a JSON document atomically, keys sorted, indented.
 

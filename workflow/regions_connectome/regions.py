@@ -20,7 +20,11 @@ _MASKER_KEYS = (
 
 
 def _kwargs(params, keys):
-    return {key: params[key] for key in keys if params.get(key) is not None}
+    """The ``keys`` present in ``params``, a None included.
+
+    ``smoothing_fwhm: null`` means no smoothing, not nilearn's default.
+    """
+    return {key: params[key] for key in keys if key in params}
 
 
 def extract_regions(components_img, params):

@@ -132,6 +132,17 @@ def group_mask_inputs(wildcards):
     return reference | {"mask_file": config["mask"]}
 
 
+def smoothed_data(wildcards):
+    """The subject's smoothed data kept by the reduction, or nothing.
+
+    Used when the timeseries masker smooths by the same amount (the seed's
+    case); else the timeseries job reads the image.
+    """
+    if config["regions"]["smoothing_fwhm"] != config["decomposition"]["smoothing_fwhm"]:
+        return []
+    return "results/sub-{0}/sub-{0}_desc-smoothed_bold.npz".format(wildcards.subject)
+
+
 def reduced_data(wildcards):
     """Every subject's reduced data, in sample-sheet order."""
     return expand(

@@ -7,6 +7,8 @@ rule subject_timeseries:
         confounds=confounds_of,
         regions=rules.extract_regions.output.regions,
         table=rules.extract_regions.output.table,
+        smoothed=smoothed_data,
+        mask=rules.group_mask.output.mask,
     output:
         timeseries="results/sub-{subject}/sub-{subject}_timeseries.tsv",
         sidecar="results/sub-{subject}/sub-{subject}_timeseries.json",

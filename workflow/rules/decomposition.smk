@@ -62,6 +62,7 @@ rule reduce_subject:
         mask=rules.group_mask.output.mask,
     output:
         reduced="results/sub-{subject}/sub-{subject}_desc-reduced_data.npy",
+        masked="results/sub-{subject}/sub-{subject}_desc-smoothed_bold.npz",
     log:
         "results/logs/reduce_subject/sub-{subject}.log",
     benchmark:
