@@ -32,7 +32,9 @@ from regions_connectome.inputs import (
     check_inputs,
     fetch_dataset,
     fetcher_inputs,
+    read_inputs_table,
     read_sample_sheet,
+    write_inputs_table,
 )
 
 BY_ID = {path.parent.name: path for path in ADHD_FILES}
@@ -119,6 +121,17 @@ def test_bids_problems_are_named(tree, tmp_path):
     (copy / "sub-02/ses-A/func/sub-02_ses-A_task-rest_desc-confounds_timeseries.tsv").unlink()
     with pytest.raises(InputError, match=r"subject 02: image .*sub-02_ses-A.* needs exactly one"):
         bids_inputs(copy)
+
+
+def test_the_inputs_table_saved_for_cluster_jobs_reads_back_the_same(tree, tmp_path):
+    table = check_inputs(bids_inputs(tree), COLUMNS_ALL)
+    table.loc["03_task-rest", "confounds"] = None
+    table.loc["02_ses-A_task-rest", "t_r"] = None
+    write_inputs_table(table, tmp_path / "inputs.tsv")
+    back = read_inputs_table(tmp_path / "inputs.tsv")
+    assert back.index.tolist() == table.index.tolist()
+    for column in ("func", "confounds", "t_r", "n_volumes", "resample"):
+        pd.testing.assert_series_equal(back[column], table[column], check_dtype=False)
 
 
 # --- nilearn's datasets -----------------------------------------------------

@@ -379,3 +379,44 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
         n_volumes.append(shape[3])
         resample.append(bool(differs))
     return table.assign(n_volumes=n_volumes, resample=resample)
+
+
+def write_inputs_table(table, path):
+    """Save the resolved inputs, for the jobs that parse the workflow again.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As :func:`check_inputs` returns it.
+    path : str or pathlib.Path
+        TSV to write (atomically).
+    """
+    from regions_connectome.io import write_tsv
+
+    write_tsv(table, path)
+
+
+def read_inputs_table(path):
+    """Read what :func:`write_inputs_table` saved, with its types.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The saved TSV.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by label: ``func``, ``confounds`` (None where none), and
+        ``t_r`` (float or None), ``n_volumes`` and ``resample`` (bool) where
+        saved.
+    """
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False).set_index("subject")
+    table["confounds"] = [None if v in ("", "n/a") else v for v in table["confounds"]]
+    if "t_r" in table:
+        table["t_r"] = [None if v in ("", "n/a") else float(v) for v in table["t_r"]]
+    if "n_volumes" in table:
+        table["n_volumes"] = table["n_volumes"].astype(int)
+    if "resample" in table:
+        table["resample"] = table["resample"] == "True"
+    return table

@@ -1,6 +1,8 @@
 # Input lookup: which subjects, where their files are, what each rule reads.
 # Runs at parse time, so bad inputs stop the run before any job starts.
 
+import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -13,7 +15,9 @@ from regions_connectome.inputs import (
     check_inputs,
     demo_subjects,
     fetch_dataset,
+    read_inputs_table,
     read_sample_sheet,
+    write_inputs_table,
 )
 
 ENV = "../../envs/nilearn.yaml"
@@ -54,6 +58,12 @@ def load_subjects():
                 "files hold motion only: use confounds.columns"
             )
         return demo_inputs()
+    # Jobs that parse the workflow again (cluster jobs) reuse what the main
+    # process found, instead of indexing, fetching and checking again.
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+    saved = Path(".snakemake", "regions_connectome", f"inputs-{digest[:16]}.tsv")
+    if not workflow.is_main_process and saved.is_file():
+        return read_inputs_table(saved)
     if source in FETCHERS:
         table = fetch_dataset(
             source, config["fetch"]["data_dir"], config["fetch"]["n_subjects"]
@@ -62,10 +72,13 @@ def load_subjects():
         table = bids_inputs(source, **config["bids"])
     else:
         table = read_sample_sheet(source)
-    # The confounds are checked once, by the main process; every process reads
-    # the image headers, which say which images are resampled.
+    # The confounds are checked by the main process; every process reads the
+    # image headers, which say which images are resampled.
     confounds = config["confounds"] if workflow.is_main_process else None
-    return check_inputs(table, confounds, config["inputs"]["grid_mismatch"])
+    table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"])
+    if workflow.is_main_process:
+        write_inputs_table(table, saved)
+    return table
 
 
 SUBJECTS = load_subjects()
