@@ -271,6 +271,17 @@ def test_too_few_volumes_left_after_scrubbing(tree):
         select_confounds(row.func, row.confounds, settings, n_volumes=261)
 
 
+def test_too_few_volumes_stop_before_any_job_naming_the_input(tree):
+    table = bids_inputs(tree).loc[["03_task-rest"]]
+    settings = {"strategy": "scrubbing", "options": {"fd_threshold": 0.02}}
+    with pytest.raises(
+        InputError,
+        match=r"subject 03_task-rest: confounds of .*sub-03_task-rest_space-.*_bold.nii.gz: "
+        r"\d+ volume\(s\) kept \(of 261\)",
+    ):
+        check_inputs(table, settings)
+
+
 def test_strategies_need_fmriprep_names(tmp_path, tree):
     row = bids_inputs(tree).loc["01_task-rest_run-1"]
     renamed = tmp_path / "bold.nii.gz"
