@@ -60,7 +60,9 @@ def load_subjects():
         return demo_inputs()
     # Jobs that parse the workflow again (cluster jobs) reuse what the main
     # process found, instead of indexing, fetching and checking again.
-    digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(config, sort_keys=True, default=str).encode()
+    ).hexdigest()
     saved = Path(".snakemake", "regions_connectome", f"inputs-{digest[:16]}.tsv")
     if not workflow.is_main_process and saved.is_file():
         return read_inputs_table(saved)
