@@ -24,9 +24,10 @@ from regions_connectome.io import load_functional, read_tsv, write_json, write_t
 subject = snakemake.wildcards.subject
 params = snakemake.params.regions
 if snakemake.input.smoothed:
-    cache = np.load(snakemake.input.smoothed)
-    data, n_volumes = cache["data"], cache["data"].shape[0]
-    varies = unmask(cache["varies"].astype(np.uint8), snakemake.input.mask)
+    with np.load(snakemake.input.smoothed) as cache:  # each member is read on access
+        data, varies = cache["data"], cache["varies"]
+    n_volumes = data.shape[0]
+    varies = unmask(varies.astype(np.uint8), snakemake.input.mask)
 else:
     func = load_functional(snakemake.input.func, subject)
     n_volumes, varies = func.shape[3], varying_voxels(func)
