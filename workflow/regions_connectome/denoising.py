@@ -25,8 +25,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-PRESETS = ("simple", "scrubbing", "compcor")
-
 
 class ConfoundsError(ValueError):
     """Confounds that cannot be used as configured."""
