@@ -68,6 +68,46 @@ def largest_job_mb(results):
     return max(pd.read_csv(f, sep="\t")["max_rss"].max() for f in files) if files else 0.0
 
 
+def jobs_by_rule(results, since=0.0):
+    """Jobs per rule from the ``benchmark:`` files written after ``since``.
+
+    Returns a frame indexed by rule: number of jobs, how many of them are
+    per-subject jobs, mean and total seconds, largest ``max_rss`` (MB).
+    """
+    rows = []
+    for path in (results / "benchmarks").rglob("*.tsv"):
+        if path.stat().st_mtime < since:
+            continue
+        rule = path.relative_to(results / "benchmarks").parts[0].removesuffix(".tsv")
+        record = pd.read_csv(path, sep="\t").iloc[0]
+        rows.append((rule, path.name.startswith("sub-"), record["s"], record["max_rss"]))
+    frame = pd.DataFrame(rows, columns=["rule", "subject", "s", "max_rss"])
+    return (
+        frame.groupby("rule")
+        .agg(
+            jobs=("s", "size"),
+            per_subject=("subject", "sum"),
+            mean_s=("s", "mean"),
+            total_s=("s", "sum"),
+            mb=("max_rss", "max"),
+        )
+        .sort_values("total_s", ascending=False)
+    )
+
+
+def import_seconds(repeats=3):
+    """Median wall time of a new Python process that imports nilearn's maskers.
+
+    What every job that calls nilearn pays before doing any work.
+    """
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import nilearn.maskers"], check=True)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
 def snakemake(workdir, cores, config):
     """The workflow's command line in ``workdir`` with ``config`` overrides."""
     return [
@@ -117,6 +157,7 @@ def main(argv=None):
     shutil.copy(cold / "results" / "group" / "mask.nii.gz", work / "fixed_mask.nii.gz")
     fixed_config = {"subjects": sheet, "mask": work / "fixed_mask.nii.gz"}
     figures["b'"] = timed(snakemake(fixed, args.cores, fixed_config), work)
+    before_d = time.time()
     figures["d"] = timed(snakemake(fixed, args.cores, fixed_config | {"subjects": full}), work)
 
     labels = {
@@ -135,6 +176,25 @@ def main(argv=None):
     fixed_cold = figures["b'"][0]
     print(f"ratio (d)/(b'): {figures['d'][0] / fixed_cold:.2f}")
     print("(c) ran no job:", "Nothing to be done" in figures["c"][2])
+
+    # Where the time goes, and the floor that process start-up sets: every
+    # job is a new Python process, and the per-subject ones import nilearn.
+    start_up = import_seconds()
+    for key, results, since in (("b", cold, 0.0), ("d", fixed, before_d)):
+        table = jobs_by_rule(results / "results", since)
+        per_subject = table["per_subject"].sum()
+        floor = per_subject * start_up / args.cores
+        total = table["total_s"].sum()
+        print(f"\n{labels[key]}: {table['jobs'].sum()} jobs, {total:.0f} s of job time")
+        print(table.round(1).to_string())
+        print(
+            f"{per_subject} per-subject jobs x {start_up:.1f} s (new Python process importing "
+            f"nilearn) / {args.cores} cores = {floor:.0f} s before any computation"
+        )
+    print(
+        f"3.5x the script needs (b) <= {figures['a'][0] / 3.5:.0f} s; "
+        f"1/10 of (b') is {fixed_cold / 10:.0f} s"
+    )
 
     ours = cold / "results" / "group"
     index = np.loadtxt(reference / "index.txt", dtype=int).tolist()

@@ -232,6 +232,23 @@ def test_constant_and_collinear_confounds_change_nothing(subject):
     np.testing.assert_allclose(ours, reference, atol=1e-5)
 
 
+def test_reduction_cache_marks_voxels_without_signal(subject, planted):
+    """Constant voxels and voxels that are NaN throughout (zero for nilearn) do not vary."""
+    img, _, _, _ = subject
+    mask = planted[0]
+    data = np.asanyarray(img.dataobj).copy()
+    inside = np.argwhere(np.asarray(mask.dataobj) != 0)
+    constant, missing = tuple(inside[0]), tuple(inside[1])
+    data[constant] = 3.0
+    data[missing] = np.nan
+    changed = nib.Nifti1Image(data, img.affine, img.header)
+    params = {"n_components": 4, "smoothing_fwhm": 6.0, "random_state": 0}
+    _, _, varies = reduce_subject(changed, mask, params)
+    expected = np.asarray(varying_voxels(changed).dataobj)[np.asarray(mask.dataobj) != 0] != 0
+    np.testing.assert_array_equal(varies, expected)
+    assert (~varies).sum() == 2
+
+
 def test_timeseries_from_the_reduction_cache_equal_nilearn_on_the_image(subject, planted):
     """The reduce job smooths once; the timeseries from its cache are nilearn's."""
     img, confounds, regions_img, index = subject

@@ -87,13 +87,16 @@ def varying_voxels(func_img):
     Returns
     -------
     nibabel.nifti1.Nifti1Image
-        3D, 1 where some volume differs from the first, else 0.
+        3D, 1 where some volume differs from the first, else 0. Non-finite
+        values count as 0, as nilearn's maskers replace them.
     """
     import nibabel as nib
     from nilearn.image import load_img
 
     func_img = load_img(func_img)
     data = np.asanyarray(func_img.dataobj)
+    if not np.isfinite(data).all():
+        data = np.where(np.isfinite(data), data, 0)
     varies = np.any(data != data[..., :1], axis=3)
     return nib.Nifti1Image(varies.astype(np.uint8), func_img.affine)
 

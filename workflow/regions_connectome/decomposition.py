@@ -253,11 +253,11 @@ def reduce_subject(func_img, mask_img, params):
     from nilearn.image import load_img, smooth_img
     from nilearn.masking import apply_mask
 
+    from regions_connectome.connectivity import varying_voxels
+
     func_img = load_img(func_img)
     masker = fitted_masker("dictlearning", params, mask_img)
-    raw = apply_mask(func_img, masker.mask_img_)
-    varies = np.any(raw != raw[:1], axis=0)
-    del raw
+    varies = apply_mask(varying_voxels(func_img), masker.mask_img_) != 0
     if masker.smoothing_fwhm is not None:
         func_img = smooth_img(func_img, masker.smoothing_fwhm)
         masker.smoothing_fwhm = None  # smoothed once, above
