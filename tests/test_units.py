@@ -15,7 +15,6 @@ from regions_connectome.connectivity import (
     check_region_signals,
     cohort_matrices,
     connectivity_matrix,
-    group_mean,
     masked_timeseries,
     subject_timeseries,
     varying_voxels,
@@ -126,19 +125,6 @@ def test_tsv_round_trip_keeps_nine_digits(tmp_path):
     )
     write_tsv(frame, tmp_path / "m.tsv")
     np.testing.assert_allclose(read_tsv(tmp_path / "m.tsv").to_numpy(), frame.to_numpy(), rtol=1e-8)
-
-
-def test_group_mean_refuses_nan_and_mismatched_labels():
-    labels = ["r00_c0", "r01_c0"]
-    good = pd.DataFrame(np.eye(2), index=labels, columns=labels)
-    bad = good.copy()
-    bad.iloc[0, 1] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        group_mean([good, bad])
-    other = pd.DataFrame(np.eye(2), index=["x", "y"], columns=["x", "y"])
-    with pytest.raises(ValueError, match="labels"):
-        group_mean([good, other])
-    np.testing.assert_array_equal(group_mean([good, good * 3]).to_numpy(), 2 * np.eye(2))
 
 
 def test_connectivity_matrix_is_a_shrunk_correlation():
@@ -350,6 +336,23 @@ def test_cohort_matrices_subject_kinds_and_tangent():
         np.testing.assert_allclose(tangent, tangent.T, atol=1e-10)
     with pytest.raises(ValueError, match="no subject timeseries"):
         cohort_matrices([], "correlation")
+
+
+def test_cohort_matrices_refuse_nan_naming_the_subject():
+    rng = np.random.default_rng(0)
+    series = [rng.standard_normal((40, 3)) for _ in range(3)]
+    series[1][5, 2] = np.nan
+    for kind in ("correlation", "covariance", "tangent"):
+        with pytest.raises(ValueError, match=r"timeseries of subject\(s\) \['02'\]"):
+            cohort_matrices(series, kind, subjects=["01", "02", "03"])
+    with pytest.raises(ValueError, match=r"subject\(s\) \[1\]"):
+        cohort_matrices(series, "correlation")
+    # finite timeseries can still give a non-finite matrix: no signal at all
+    series[1] = np.zeros((40, 3))
+    with pytest.raises(
+        ValueError, match=r"correlation values in the matrices of subject\(s\) \['02'\]"
+    ):
+        cohort_matrices(series, "correlation", subjects=["01", "02", "03"])
 
 
 def test_matrix_range_per_kind():

@@ -174,7 +174,7 @@ def connectivity_matrix(timeseries, kind="correlation"):
 GROUP_KINDS = ("tangent",)
 
 
-def cohort_matrices(timeseries, kind="correlation"):
+def cohort_matrices(timeseries, kind="correlation", subjects=None):
     """Every subject's connectivity matrix and the group matrix of one kind.
 
     Parameters
@@ -183,6 +183,9 @@ def cohort_matrices(timeseries, kind="correlation"):
         Regional timeseries, one array per subject (lengths may differ).
     kind : str, default="correlation"
         Any kind of nilearn's ``ConnectivityMeasure``.
+    subjects : sequence of str or None, default=None
+        Subject labels, in the same order, named in errors (positions if
+        ``None``).
 
     Returns
     -------
@@ -199,13 +202,18 @@ def cohort_matrices(timeseries, kind="correlation"):
     Raises
     ------
     ValueError
-        If a matrix holds NaN, naming the subject's position.
+        If a timeseries or a matrix holds NaN or infinite values, naming the
+        subjects.
     """
     from nilearn.connectome import ConnectivityMeasure
 
     series = [np.asarray(ts) for ts in timeseries]
     if not series:
         raise ValueError("no subject timeseries to compute connectivity from")
+    names = list(subjects) if subjects is not None else list(range(len(series)))
+    bad = [name for name, ts in zip(names, series, strict=True) if not np.isfinite(ts).all()]
+    if bad:
+        raise ValueError(f"non-finite values in the timeseries of subject(s) {bad}")
     if kind in GROUP_KINDS:
         measure = ConnectivityMeasure(kind=kind)
         matrices = list(measure.fit_transform(series))
@@ -213,9 +221,12 @@ def cohort_matrices(timeseries, kind="correlation"):
     else:
         matrices = [connectivity_matrix(ts, kind) for ts in series]
         group = None
-    bad = [n for n, m in enumerate(matrices) if not np.isfinite(m).all()]
+    bad = [name for name, m in zip(names, matrices, strict=True) if not np.isfinite(m).all()]
     if bad:
-        raise ValueError(f"non-finite {kind} values in the matrices of subjects at positions {bad}")
+        raise ValueError(
+            f"non-finite {kind} values in the matrices of subject(s) {bad}: "
+            "check their timeseries for NaN or constant regions"
+        )
     if group is None:
         group = np.mean(matrices, axis=0)
     return matrices, group
@@ -315,32 +326,3 @@ def long_table(matrices):
             )
         )
     return pd.concat(frames, ignore_index=True)
-
-
-def group_mean(matrices):
-    """Mean of subjects' matrices, refusing NaN and mismatched shapes.
-
-    Parameters
-    ----------
-    matrices : sequence of pandas.DataFrame
-        Labelled square matrices, all with the same labels.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Element-wise mean, same labels.
-    """
-    matrices = list(matrices)
-    if not matrices:
-        raise ValueError("no subject matrix to average")
-    labels = matrices[0].index
-    for number, matrix in enumerate(matrices):
-        if not (matrix.index.equals(labels) and matrix.columns.equals(labels)):
-            raise ValueError(
-                f"matrix {number} has labels {list(matrix.index)}, expected {list(labels)}"
-            )
-    stacked = np.stack([m.to_numpy(dtype=float) for m in matrices])
-    if np.isnan(stacked).any():
-        bad = [n for n, m in enumerate(stacked) if np.isnan(m).any()]
-        raise ValueError(f"NaN in the matrices of subjects at positions {bad}")
-    return pd.DataFrame(stacked.mean(axis=0), index=labels, columns=labels)

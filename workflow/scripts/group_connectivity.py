@@ -15,7 +15,9 @@ from regions_connectome.io import read_tsv, write_json, write_tsv
 kind = snakemake.params.kind
 timeseries = [read_tsv(path) for path in snakemake.input.timeseries]
 labels = pd.Index(timeseries[0].columns, name="region")
-matrices, group = cohort_matrices([ts.to_numpy() for ts in timeseries], kind)
+matrices, group = cohort_matrices(
+    [ts.to_numpy() for ts in timeseries], kind, snakemake.params.subjects
+)
 for matrix, path in zip(matrices, snakemake.output.relmats, strict=True):
     write_tsv(pd.DataFrame(matrix, index=labels, columns=labels), path)
 write_tsv(pd.DataFrame(group, index=labels, columns=labels), snakemake.output.group)
