@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from regions_connectome.inputs import (
     FETCHERS,
+    INPUT_LABEL,
     InputError,
     bids_inputs,
     check_inputs,
@@ -97,7 +98,7 @@ localrules:
 
 
 wildcard_constraints:
-    subject="[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)*",
+    subject=INPUT_LABEL.pattern.removeprefix("^").removesuffix("$"),
     kind="[a-z]+",
     component="[0-9]+",
 
