@@ -108,6 +108,42 @@ def import_seconds(repeats=3):
     return float(np.median(times))
 
 
+def subject_compute_seconds(func, confounds, mask, regions):
+    """Time, in this process, the computations one subject needs.
+
+    The workflow's own functions, with ``config.yaml``'s parameters, on one
+    subject: read the image, its EPI mask, the reduction (smoothing once) and
+    the timeseries from the smoothed data. No process start-up, no import:
+    what the work costs when nothing else does.
+    """
+    import yaml
+
+    from regions_connectome.connectivity import masked_timeseries
+    from regions_connectome.decomposition import compute_subject_epi_mask, reduce_subject
+    from regions_connectome.io import load_functional
+
+    config = yaml.safe_load((PROJECT / "config.yaml").read_text())
+    reduction = {k: v for k, v in config["decomposition"].items() if k != "method"}
+    signal = {
+        k: config["regions"][k]
+        for k in ("smoothing_fwhm", "standardize", "standardize_confounds", "detrend")
+    }
+    seconds = {}
+    start = time.perf_counter()
+    img = load_functional(func)
+    seconds["read"] = time.perf_counter() - start
+    start = time.perf_counter()
+    compute_subject_epi_mask(img)
+    seconds["EPI mask"] = time.perf_counter() - start
+    start = time.perf_counter()
+    _, masked, _ = reduce_subject(img, mask, reduction)
+    seconds["smooth + reduce"] = time.perf_counter() - start
+    start = time.perf_counter()
+    masked_timeseries(masked, mask, regions, signal, pd.read_csv(confounds, sep="\t"))
+    seconds["timeseries"] = time.perf_counter() - start
+    return seconds
+
+
 def snakemake(workdir, cores, config):
     """The workflow's command line in ``workdir`` with ``config`` overrides."""
     return [
@@ -194,6 +230,21 @@ def main(argv=None):
     print(
         f"3.5x the script needs (b) <= {figures['a'][0] / 3.5:.0f} s; "
         f"1/10 of (b') is {fixed_cold / 10:.0f} s"
+    )
+    first = rows.iloc[0]
+    group = cold / "results" / "group"
+    compute = subject_compute_seconds(
+        work / "cohort" / first["func"],
+        work / "cohort" / first["confounds"],
+        group / "mask.nii.gz",
+        group / "regions.nii.gz",
+    )
+    per_subject = sum(compute.values())
+    print(
+        "one subject's computations in one warm process: "
+        + ", ".join(f"{name} {value:.1f} s" for name, value in compute.items())
+        + f"; x {n_subjects} subjects / {args.cores} cores = "
+        f"{per_subject * n_subjects / args.cores:.0f} s"
     )
 
     ours = cold / "results" / "group"

@@ -2,7 +2,7 @@
 
 from script_setup import start
 
-start(snakemake)
+start(snakemake, uses=("nilearn.regions", "nilearn.plotting"))
 
 from regions_connectome.io import write_nifti, write_tsv
 from regions_connectome.regions import extract_regions, regions_table

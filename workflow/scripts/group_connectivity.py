@@ -2,8 +2,7 @@
 
 from script_setup import start
 
-start(snakemake)
-
+start(snakemake, uses=("nilearn.connectome",))
 import json
 from pathlib import Path
 

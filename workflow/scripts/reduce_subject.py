@@ -6,7 +6,7 @@ are extracted later without reading and smoothing the image again.
 
 from script_setup import start
 
-start(snakemake)
+start(snakemake, uses=("nilearn.decomposition", "nilearn.maskers"))
 
 from regions_connectome.decomposition import reduce_subject
 from regions_connectome.io import load_functional, write_array, write_arrays
