@@ -3,6 +3,7 @@
 from script_setup import start
 
 start(snakemake, uses=("nilearn.decomposition",))
+
 import numpy as np
 
 from regions_connectome.decomposition import decompose

@@ -3,6 +3,7 @@
 from script_setup import start
 
 start(snakemake, uses=("nilearn.connectome",))
+
 import json
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 from script_setup import start
 
 start(snakemake, uses=("nilearn.masking",))
+
 from regions_connectome.decomposition import group_mask
 from regions_connectome.io import write_nifti
 

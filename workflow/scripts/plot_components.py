@@ -3,6 +3,7 @@
 from script_setup import start
 
 start(snakemake, uses=("nilearn.plotting",))
+
 from regions_connectome.figures import plot_components
 
 plot_components(

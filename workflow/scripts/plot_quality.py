@@ -3,6 +3,7 @@
 from script_setup import start
 
 start(snakemake, uses=("matplotlib.pyplot",))
+
 from regions_connectome.denoising import read_confounds
 from regions_connectome.figures import plot_group_quality, plot_subject_quality
 from regions_connectome.io import read_tsv

@@ -3,6 +3,7 @@
 from script_setup import start
 
 start(snakemake, uses=("nilearn.image",))
+
 from regions_connectome.io import load_functional, resample_to_reference, write_nifti
 
 func = load_functional(snakemake.input.func, snakemake.wildcards.subject)

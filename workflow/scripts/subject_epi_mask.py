@@ -3,6 +3,7 @@
 from script_setup import start
 
 start(snakemake, uses=("nilearn.masking",))
+
 from regions_connectome.decomposition import compute_subject_epi_mask
 from regions_connectome.io import load_functional, write_nifti
 

@@ -7,6 +7,7 @@ seed's case), else from the image.
 from script_setup import start
 
 start(snakemake, uses=("nilearn.maskers",))
+
 import numpy as np
 import pandas as pd
 from nilearn.masking import unmask
