@@ -25,7 +25,7 @@ from sklearn.utils import Bunch
 from threadpoolctl import threadpool_limits
 
 from conftest import SHARED, run_snakemake
-from regions_connectome.connectivity import masked_timeseries
+from regions_connectome.connectivity import subject_timeseries
 from regions_connectome.denoising import ConfoundsError, read_confounds, select_confounds
 from regions_connectome.inputs import (
     InputError,
@@ -442,9 +442,9 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
         t_r=2.0,
     )
     # One BLAS thread, as the job ran. The job extracts from the smoothed data
-    # the reduction kept (zero outside the mask): the same numbers up to float32
-    # rounding, which these 37 nearly collinear regressors amplify to ~1e-4
-    # (the BLAS thread count alone moves nilearn's own result by ~5e-5).
+    # the reduction kept and solves the least squares in float64: the same
+    # numbers up to nilearn's float32 rounding, which these 37 nearly collinear
+    # regressors amplify to ~1e-4.
     with threadpool_limits(limits=1):
         expected = masker.fit_transform(
             row.func, confounds=denoising.confounds.to_numpy(), sample_mask=denoising.sample_mask
@@ -452,17 +452,22 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
         with np.load(
             tmp_path / "results/sub-03_task-rest/sub-03_task-rest_desc-smoothed_bold.npz"
         ) as cache:
-            exact = masked_timeseries(
+            mask = nib.load(tmp_path / "results/group/mask.nii.gz").get_fdata() != 0
+            regions = nib.load(tmp_path / "results/group/regions.nii.gz").get_fdata()
+            exact = subject_timeseries(
                 cache["data"],
-                tmp_path / "results/group/mask.nii.gz",
-                tmp_path / "results/group/regions.nii.gz",
+                cache["varies"],
+                mask,
+                regions,
                 {
-                    "smoothing_fwhm": 6.0,
                     "standardize": True,
                     "standardize_confounds": True,
+                    "detrend": False,
+                    "low_pass": None,
+                    "high_pass": None,
                     "t_r": 2.0,
                 },
-                denoising.confounds,
+                denoising.confounds.to_numpy(),
                 denoising.sample_mask,
             )
     np.testing.assert_allclose(timeseries.to_numpy(), exact, rtol=0, atol=1e-7)

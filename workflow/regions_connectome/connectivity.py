@@ -3,105 +3,85 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 
-def subject_timeseries(func_img, regions_img, params, confounds=None, sample_mask=None):
-    """Extract one subject's regional timeseries, confounds regressed out.
+def subject_timeseries(
+    smoothed,
+    varies,
+    mask,
+    regions,
+    params,
+    confounds=None,
+    sample_mask=None,
+    source="the image",
+    labels=None,
+):
+    """One subject's regional timeseries, confounds regressed out.
+
+    What ``NiftiMapsMasker(regions, **params).transform(img, confounds,
+    sample_mask)`` gives on the subject's image (nilearn's maps masker reads
+    only the voxels the maps cover): the least squares fit of the region maps
+    to the smoothed data (:func:`regions_connectome.signals.region_signals`,
+    in float64), then ``nilearn.signal.clean``
+    (:func:`regions_connectome.signals.clean`). numpy and SciPy only.
 
     Parameters
     ----------
-    func_img : Niimg-like
-        The subject's 4D image.
-    regions_img : Niimg-like
-        4D regions image.
+    smoothed : numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
+        The image smoothed by ``params["smoothing_fwhm"]``, in the mask
+        (see :func:`regions_connectome.niimg.smoothed_in_mask`).
+    varies : numpy.ndarray of bool, shape (n_voxels_in_mask,)
+        Where the unsmoothed image changes over time.
+    mask : numpy.ndarray of bool, shape (x, y, z)
+        The mask of ``smoothed``.
+    regions : numpy.ndarray, shape (x, y, z, n_regions)
+        Region maps on the mask's grid.
     params : dict
-        RegionExtractor signal parameters, see
-        :func:`regions_connectome.regions.regions_masker`.
-    confounds : pandas.DataFrame or None, default=None
-        One row per volume.
-    sample_mask : numpy.ndarray or None, default=None
+        ``standardize``, ``standardize_confounds``, ``detrend``, ``low_pass``,
+        ``high_pass``, ``t_r`` (the smoothing is already done).
+    confounds : numpy.ndarray, shape (n_volumes, n_confounds), or None, default=None
+        Regressed out, one row per volume (all volumes).
+    sample_mask : numpy.ndarray of int or None, default=None
         Indices of the volumes to keep (scrubbing), or None for all.
+    source : str, default="the image"
+        Who and what file, for messages.
+    labels : sequence of str or None, default=None
+        Region labels for messages (positions if None).
 
     Returns
     -------
-    numpy.ndarray, shape (n_volumes_kept, n_regions)
-    """
-    from regions_connectome.regions import regions_masker
-
-    masker = regions_masker(regions_img, params)
-    confounds_array = None if confounds is None else confounds.to_numpy(dtype=float)
-    return masker.transform(func_img, confounds=confounds_array, sample_mask=sample_mask)
-
-
-def masked_timeseries(masked, mask_img, regions_img, params, confounds=None, sample_mask=None):
-    """Regional timeseries from a subject's already smoothed data in the mask.
-
-    Equal to :func:`subject_timeseries` on the image when ``masked`` is the
-    image smoothed by ``params["smoothing_fwhm"]`` and the regions lie in the
-    mask: nilearn's maps masker reads only the regions' voxels of the
-    smoothed image.
-
-    Parameters
-    ----------
-    masked : numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
-        Smoothed data in the mask (see
-        :func:`regions_connectome.decomposition.reduce_subject`).
-    mask_img : Niimg-like
-        The mask of ``masked``.
-    regions_img : Niimg-like
-        4D regions image on the mask's grid.
-    params, confounds, sample_mask
-        As :func:`subject_timeseries`.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_volumes_kept, n_regions)
+    numpy.ndarray of float64, shape (n_volumes_kept, n_regions)
 
     Raises
     ------
     ValueError
-        If a region reaches outside the mask.
+        If a region reaches outside the mask, or has no voxel that changes
+        over time (:func:`check_region_signals`).
     """
-    from nilearn.image import load_img
-    from nilearn.masking import unmask
+    from regions_connectome.signals import clean, region_signals
 
-    mask = np.asanyarray(load_img(mask_img).dataobj) != 0
-    regions = np.asanyarray(load_img(regions_img).dataobj) != 0
+    regions = np.nan_to_num(np.asarray(regions), nan=0.0, posinf=0.0, neginf=0.0)
     if regions.shape[:3] != mask.shape or (regions.any(axis=3) & ~mask).any():
-        raise ValueError("the regions reach outside the mask of the smoothed data")
-    img = unmask(masked, mask_img)
-    return subject_timeseries(
-        img, regions_img, params | {"smoothing_fwhm": None}, confounds, sample_mask
+        raise ValueError(f"{source}: the regions reach outside the mask of the smoothed data")
+    maps = regions[mask]
+    labels = list(range(regions.shape[3])) if labels is None else list(labels)
+    check_region_signals(varies, maps != 0, labels, source)
+    covered = maps.any(axis=1)
+    signals = region_signals(smoothed[:, covered], maps[covered])
+    return clean(
+        signals,
+        detrend_signals=params["detrend"],
+        standardize_signals=params["standardize"],
+        confounds=confounds,
+        standardize_confounds=params["standardize_confounds"],
+        sample_mask=sample_mask,
+        low_pass=params["low_pass"],
+        high_pass=params["high_pass"],
+        t_r=params["t_r"],
     )
 
 
-def varying_voxels(func_img):
-    """Where a 4D image changes over time.
-
-    Parameters
-    ----------
-    func_img : Niimg-like
-        4D image.
-
-    Returns
-    -------
-    nibabel.nifti1.Nifti1Image
-        3D, 1 where some volume differs from the first, else 0. Non-finite
-        values count as 0, as nilearn's maskers replace them.
-    """
-    import nibabel as nib
-    from nilearn.image import load_img
-
-    func_img = load_img(func_img)
-    data = np.asanyarray(func_img.dataobj)
-    if not np.isfinite(data).all():
-        data = np.where(np.isfinite(data), data, 0)
-    varies = np.any(data != data[..., :1], axis=3)
-    return nib.Nifti1Image(varies.astype(np.uint8), func_img.affine)
-
-
-def check_region_signals(varies_img, regions_img, labels, source):
+def check_region_signals(varies, support, labels, source):
     """Stop if a region has no signal in a subject's image.
 
     Where the image is constant over time (outside the field of view, a
@@ -111,11 +91,10 @@ def check_region_signals(varies_img, regions_img, labels, source):
 
     Parameters
     ----------
-    varies_img : Niimg-like
-        3D, nonzero where the subject's image changes over time (see
-        :func:`varying_voxels`).
-    regions_img : Niimg-like
-        4D regions image (resampled to the image's grid if needed).
+    varies : numpy.ndarray of bool, shape (n_voxels,)
+        Where the subject's image changes over time.
+    support : numpy.ndarray of bool, shape (n_voxels, n_regions)
+        Where each region is.
     labels : sequence of str
         Region labels, one per region.
     source : str
@@ -126,28 +105,52 @@ def check_region_signals(varies_img, regions_img, labels, source):
     ValueError
         Naming the regions in which no voxel of the image changes over time.
     """
-    from nilearn.image import load_img, resample_to_img
-
-    varies_img, regions_img = load_img(varies_img), load_img(regions_img)
-    if regions_img.shape[:3] != varies_img.shape[:3] or not np.allclose(
-        regions_img.affine, varies_img.affine
-    ):
-        regions_img = resample_to_img(
-            regions_img,
-            varies_img,
-            interpolation="nearest",
-            force_resample=True,
-            copy_header=True,
-        )
-    support = np.asanyarray(regions_img.dataobj) != 0
-    varies = np.asanyarray(varies_img.dataobj) != 0
-    flat = [label for k, label in enumerate(labels) if not varies[support[..., k]].any()]
+    flat = [labels[k] for k in np.flatnonzero(~(support & varies[:, np.newaxis]).any(axis=0))]
     if flat:
         raise ValueError(
             f"{source}: no signal in region(s) {flat}: no voxel of the image changes "
             "over time there, so their connectivity is undefined; check the image's "
             "coverage or leave the subject out"
         )
+
+
+def timeseries_sidecar(subject, inputs, denoising, params, n_volumes):
+    """The JSON sidecar of a subject's timeseries.
+
+    Parameters
+    ----------
+    subject : str
+        Input label.
+    inputs : mapping
+        The job's named inputs (``func``, ``confounds``, ``regions``,
+        ``smoothed``).
+    denoising : regions_connectome.denoising.Denoising
+        What was regressed out and which volumes were kept.
+    params : dict
+        The timeseries masker's parameters.
+    n_volumes : int
+        Rows of the timeseries (volumes kept).
+
+    Returns
+    -------
+    dict
+    """
+    return {
+        "subject": subject,
+        "func": inputs["func"],
+        "confounds": inputs["confounds"] or None,
+        "confounds_regressed_out": denoising.record["columns"],
+        "denoising": denoising.record,
+        "n_volumes": n_volumes,
+        "regions_img": inputs["regions"],
+        "masker": "nilearn.maskers.NiftiMapsMasker",
+        "masker_parameters": dict(params),
+        "computed_with": (
+            "regions_connectome.signals (numpy, SciPy): NiftiMapsMasker's least squares "
+            "in float64 and nilearn.signal.clean"
+        ),
+        "smoothed_once": bool(inputs["smoothed"]),
+    }
 
 
 def connectivity_matrix(timeseries, kind="correlation"):
@@ -310,6 +313,8 @@ def long_table(matrices):
         each unordered pair of regions once (``region_a`` before ``region_b``
         in the matrix order), the diagonal included.
     """
+    import pandas as pd
+
     frames = []
     for (subject, kind), matrix in matrices.items():
         rows, columns = np.triu_indices(len(matrix))

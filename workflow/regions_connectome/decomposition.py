@@ -64,23 +64,42 @@ def make_estimator(method, params, mask=None):
     return estimator(mask=mask, **kwargs)
 
 
-def compute_subject_epi_mask(func_img):
-    """One subject's EPI mask, as ``compute_multi_epi_mask`` makes it.
+def compute_subject_epi_mask(func_img, source="the image"):
+    """One subject's EPI mask, as ``compute_multi_epi_mask`` makes it per subject.
 
     Parameters
     ----------
-    func_img : Niimg-like
+    func_img : nibabel.nifti1.Nifti1Image
         The subject's 4D image.
+    source : str, default="the image"
+        Who and what file, for the message.
 
     Returns
     -------
     nibabel.nifti1.Nifti1Image
-        Binary 3D mask (nilearn's defaults: lower/upper cutoff 0.2/0.85,
-        largest connected component, opening 2).
-    """
-    from nilearn.masking import compute_epi_mask
+        Binary 3D mask (uint8; nilearn's defaults: lower/upper cutoff
+        0.2/0.85, largest connected component, opening 2), computed by
+        :func:`regions_connectome.niimg.epi_mask`.
 
-    return compute_epi_mask(func_img)
+    Raises
+    ------
+    ValueError
+        If the mask is empty (nilearn only warns, and the group mask would
+        silently lose the subject).
+    """
+    import nibabel as nib
+
+    from regions_connectome.niimg import epi_mask
+
+    mask = epi_mask(np.asanyarray(func_img.dataobj))
+    if not mask.any():
+        raise ValueError(
+            f"{source}: the EPI mask is empty (no voxel survives nilearn's "
+            "compute_epi_mask thresholds): is this a preprocessed BOLD image, not "
+            "detrended or masked already? Give a mask file (mask: path) or leave "
+            "the subject out"
+        )
+    return nib.Nifti1Image(mask.astype(np.uint8), func_img.affine)
 
 
 def intersect_subject_masks(mask_imgs):
@@ -219,20 +238,18 @@ def fitted_masker(method, params, mask_img):
 def reduce_subject(func_img, mask_img, params):
     """Mask, smooth, clean and SVD-reduce one subject's data.
 
-    Equal to the subject's share of ``DictLearning.fit``/``CanICA.fit``:
-    ``n_components`` time samples per subject, ``random_state`` re-seeded for
-    each subject exactly as nilearn does. Both estimators embed the same
-    masker, so the reduction does not depend on the method. The image is
-    smoothed once, here, with nilearn's ``smooth_img`` (the function nilearn's
-    masker calls), and the smoothed data in the mask are returned too: the
-    timeseries masker, smoothing the same image by the same amount, would
-    compute exactly them again.
+    Equal to the subject's share of ``DictLearning.fit``/``CanICA.fit`` (both
+    embed the same masker, so the reduction does not depend on the method):
+    ``n_components`` time samples per subject, ``random_state`` used for each
+    subject as nilearn does. Computed with numpy and SciPy only
+    (:mod:`regions_connectome.niimg`, :mod:`regions_connectome.signals`); the
+    smoothed data in the mask are returned too, for the timeseries.
 
     Parameters
     ----------
-    func_img : Niimg-like
-        The subject's 4D image.
-    mask_img : Niimg-like
+    func_img : nibabel.nifti1.Nifti1Image
+        The subject's 4D image, on the grid of the mask.
+    mask_img : nibabel.nifti1.Nifti1Image
         Group mask.
     params : dict
         ``n_components``, ``random_state`` and the masker settings
@@ -243,33 +260,29 @@ def reduce_subject(func_img, mask_img, params):
     -------
     reduced : numpy.ndarray, shape (n_components, n_voxels_in_mask)
         The subject's reduced data, in the dtype nilearn produces.
-    masked : numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
-        The smoothed image in the mask, before any cleaning, in the image's
-        dtype.
+    smoothed : numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
+        The smoothed image in the mask, before any cleaning (float32 for
+        integer and float32 images).
     varies : numpy.ndarray of bool, shape (n_voxels_in_mask,)
         Whether each voxel of the (unsmoothed) image changes over time.
     """
-    from nilearn.decomposition._base import _mask_and_reduce_single
-    from nilearn.image import load_img, smooth_img
-    from nilearn.masking import apply_mask
+    from regions_connectome.niimg import smoothed_in_mask, varying_voxels
+    from regions_connectome.signals import clean, reduce_signals
 
-    from regions_connectome.connectivity import varying_voxels
-
-    func_img = load_img(func_img)
-    masker = fitted_masker("dictlearning", params, mask_img)
-    varies = apply_mask(varying_voxels(func_img), masker.mask_img_) != 0
-    if masker.smoothing_fwhm is not None:
-        func_img = smooth_img(func_img, masker.smoothing_fwhm)
-        masker.smoothing_fwhm = None  # smoothed once, above
-    reduced = _mask_and_reduce_single(
-        masker,
-        func_img,
-        None,
-        reduction_ratio=None,
-        n_samples=params["n_components"],
-        random_state=params.get("random_state"),
+    check_mask_grid(mask_img, func_img, "the group mask", "the image")
+    data = np.asanyarray(func_img.dataobj)
+    mask = np.asanyarray(mask_img.dataobj) != 0
+    smoothed = smoothed_in_mask(data, func_img.affine, mask, params["smoothing_fwhm"])
+    cleaned = clean(
+        smoothed,
+        detrend_signals=params["detrend"],
+        standardize_signals=params["standardize"],
+        low_pass=params["low_pass"],
+        high_pass=params["high_pass"],
+        t_r=params["t_r"],
     )
-    return reduced, apply_mask(func_img, masker.mask_img_), varies
+    reduced = reduce_signals(cleaned, params["n_components"], params.get("random_state"))
+    return reduced, smoothed, varying_voxels(data)[mask]
 
 
 def stack_reduced(reduced):

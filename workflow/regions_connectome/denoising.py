@@ -21,9 +21,12 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ConfoundsError(ValueError):
@@ -36,20 +39,24 @@ class Denoising:
 
     Attributes
     ----------
-    confounds : pandas.DataFrame or None
-        One row per volume of the image (all volumes, also scrubbed ones).
+    confounds : pandas.DataFrame, numpy.ndarray or None
+        One row per volume of the image (all volumes, also scrubbed ones);
+        an array when read without pandas (``select_confounds(lean=True)``).
     sample_mask : numpy.ndarray or None
         Indices of the volumes kept, or None for all.
     n_volumes : int
         Volumes in the confounds file.
     record : dict
         How the confounds were chosen, for the timeseries sidecar.
+    columns : list of str
+        Names of the confound columns.
     """
 
-    confounds: pd.DataFrame | None
+    confounds: pd.DataFrame | np.ndarray | None
     sample_mask: np.ndarray | None
     n_volumes: int
     record: dict = field(default_factory=dict)
+    columns: list = field(default_factory=list)
 
     @property
     def n_kept(self):
@@ -60,6 +67,73 @@ class Denoising:
     def n_regressors(self):
         """Confound columns regressed out."""
         return 0 if self.confounds is None else self.confounds.shape[1]
+
+
+# What a confounds file may write for a missing value (fMRIPrep writes n/a).
+MISSING = ("n/a", "NA", "NaN")
+
+
+def _separator(path):
+    """Tab if the header row has one, else comma."""
+    with open(path) as handle:
+        return "\t" if "\t" in handle.readline() else ","
+
+
+def read_confounds_array(path, columns="all"):
+    """The numbers :func:`read_confounds` reads, without pandas (for the jobs).
+
+    The file has passed :func:`read_confounds` in the check before any job;
+    this reads the same values with the standard library, leading gaps filled
+    the same way, and refuses anything it cannot read as a number.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Tab- or comma-separated file with a header row.
+    columns : "all" or list of str, default="all"
+        Columns to keep, in this order.
+
+    Returns
+    -------
+    names : list of str
+        The columns kept.
+    values : numpy.ndarray of float64, shape (n_volumes, n_columns)
+
+    Raises
+    ------
+    ConfoundsError
+        Naming the file, for a missing column, a cell that is not a number or
+        a gap other than in the leading rows.
+    """
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=_separator(path)))
+    header, rows = rows[0], [row for row in rows[1:] if row]
+    names = header if columns == "all" else list(columns)
+    missing = [c for c in names if c not in header]
+    if missing:
+        raise ConfoundsError(f"confounds file {path} has no column(s) {missing}; it has {header}")
+    where = [header.index(c) for c in names]
+    values = np.empty((len(rows), len(names)))
+    for i, row in enumerate(rows):
+        for j, k in enumerate(where):
+            cell = row[k].strip() if k < len(row) else ""
+            try:
+                values[i, j] = np.nan if cell in MISSING or not cell else float(cell)
+            except ValueError as error:
+                raise ConfoundsError(
+                    f"confounds file {path}: row {i + 1} of column {names[j]!r} is {cell!r}, "
+                    "not a number"
+                ) from error
+    gaps = np.isnan(values)
+    leading = np.logical_and.accumulate(gaps, axis=0)
+    if (gaps & ~leading).any() or leading.all(axis=0).any():
+        raise ConfoundsError(f"confounds file {path}: missing values other than in leading rows")
+    for j in np.flatnonzero(leading.any(axis=0)):
+        first = np.argmin(leading[:, j])
+        values[:first, j] = values[first, j]
+    return names, values
 
 
 def read_confounds(path, columns="all"):
@@ -90,10 +164,9 @@ def read_confounds(path, columns="all"):
         has), a value is missing other than in leading rows, or a column is
         not numeric.
     """
-    with open(path) as handle:
-        header = handle.readline()
-    sep = "\t" if "\t" in header else ","
-    frame = pd.read_csv(path, sep=sep, na_values=["n/a", "NA", "NaN"])
+    import pandas as pd
+
+    frame = pd.read_csv(path, sep=_separator(path), na_values=list(MISSING))
     if columns != "all":
         missing = [c for c in columns if c not in frame.columns]
         if missing:
@@ -119,7 +192,7 @@ def read_confounds(path, columns="all"):
     return frame.bfill()
 
 
-def select_confounds(func, confounds_path, settings, n_volumes=None):
+def select_confounds(func, confounds_path, settings, n_volumes=None, lean=False):
     """Choose the confounds and volumes of one subject, as configured.
 
     Parameters
@@ -134,6 +207,10 @@ def select_confounds(func, confounds_path, settings, n_volumes=None):
         ``options``.
     n_volumes : int or None, default=None
         Volumes of the image, checked against the confounds' rows if given.
+    lean : bool, default=False
+        Read listed columns (``strategy: null``) with
+        :func:`read_confounds_array`, without pandas, as the per-subject jobs
+        do; the confounds are then an array.
 
     Returns
     -------
@@ -150,12 +227,18 @@ def select_confounds(func, confounds_path, settings, n_volumes=None):
     if strategy is None:
         if confounds_path is None:
             return Denoising(None, None, n_volumes or 0, {"strategy": None, "columns": []})
-        frame = read_confounds(confounds_path, settings.get("columns", "all"))
+        columns = settings.get("columns", "all")
+        if lean:
+            names, values = read_confounds_array(confounds_path, columns)
+        else:
+            values = read_confounds(confounds_path, columns)
+            names = list(values.columns)
         denoising = Denoising(
-            frame,
+            values,
             None,
-            len(frame),
+            len(values),
             {"strategy": None, "confounds_file": str(confounds_path)},
+            names,
         )
     else:
         denoising = _fmriprep_confounds(func, confounds_path, strategy, options)
@@ -173,7 +256,7 @@ def select_confounds(func, confounds_path, settings, n_volumes=None):
             "relax the scrubbing thresholds or leave the subject out"
         )
     denoising.record |= {
-        "columns": [] if denoising.confounds is None else list(denoising.confounds.columns),
+        "columns": denoising.columns,
         "n_volumes": denoising.n_volumes,
         "n_volumes_kept": denoising.n_kept,
         "volumes_removed": (
@@ -226,4 +309,5 @@ def _fmriprep_confounds(func, confounds_path, strategy, options):
         "confounds_file": str(found),
         "nilearn_function": "load_confounds" if strategy == "custom" else "load_confounds_strategy",
     }
-    return Denoising(frame, sample_mask, n_volumes, record)
+    columns = [] if frame is None else list(frame.columns)
+    return Denoising(frame, sample_mask, n_volumes, record, columns)

@@ -12,11 +12,9 @@ import contextlib
 import json
 import os
 import tempfile
-import zlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 
 @contextlib.contextmanager
@@ -56,60 +54,6 @@ def atomic_output(path, suffix=None):
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-class UnreadableImageError(ValueError):
-    """A functional image that cannot be used: corrupt, wrong shape or no signal."""
-
-
-def load_functional(path, label=None):
-    """Read a subject's 4D image whole, with a clear error if it is unusable.
-
-    The data are decompressed and checked once here, and the returned
-    in-memory image is what nilearn then works on (it reads the data exactly
-    as nilearn would, ``numpy.asanyarray(img.dataobj)``).
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        NIfTI file (``.nii`` or ``.nii.gz``).
-    label : str or None, default=None
-        Subject label, named in error messages.
-
-    Returns
-    -------
-    nibabel.nifti1.Nifti1Image
-        The image with its data in memory.
-
-    Raises
-    ------
-    UnreadableImageError
-        If the file is truncated or corrupt, not 4D, has fewer than two
-        volumes or no voxel that changes over time. The message names the
-        subject and the file.
-    """
-    import nibabel as nib
-
-    who = f"subject {label}: " if label else ""
-    try:
-        img = nib.load(path)
-        data = np.asanyarray(img.dataobj)
-    except (OSError, EOFError, zlib.error, ValueError, nib.filebasedimages.ImageFileError) as error:
-        raise UnreadableImageError(
-            f"{who}cannot read the image {path}: {type(error).__name__}: {error} "
-            "(is the file truncated or corrupt?)"
-        ) from error
-    if data.ndim != 4 or data.shape[3] < 2:
-        raise UnreadableImageError(
-            f"{who}image {path} has shape {data.shape}: a 4D image with at least two "
-            "volumes is needed"
-        )
-    first = data[..., :1]
-    if not np.any(data != first):
-        raise UnreadableImageError(
-            f"{who}image {path} has no signal: every voxel is constant over time"
-        )
-    return nib.Nifti1Image(data, img.affine, img.header)
 
 
 def resample_to_reference(img, reference):
@@ -189,6 +133,50 @@ def write_tsv(frame, path, index=True):
         frame.to_csv(tmp, sep="\t", index=index, float_format="%.9g", na_rep="n/a")
 
 
+def write_array_tsv(array, path, columns, index, index_name):
+    """Write a 2D array as :func:`write_tsv` writes its frame, without pandas.
+
+    Parameters
+    ----------
+    array : numpy.ndarray, shape (n_rows, n_columns)
+        Numbers; NaN is written ``n/a``.
+    path : str or pathlib.Path
+        Destination.
+    columns : sequence of str
+        Column names.
+    index : sequence
+        Row labels, written as the first column.
+    index_name : str
+        Header of the first column.
+    """
+    lines = ["\t".join([index_name, *columns])]
+    for label, row in zip(index, np.asarray(array, dtype=float).tolist(), strict=True):
+        cells = ("n/a" if value != value else f"{value:.9g}" for value in row)
+        lines.append("\t".join([str(label), *cells]))
+    with atomic_output(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
+
+
+def read_tsv_column(path, column):
+    """One column of a tab-separated table, as strings, without pandas.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        File with a header row.
+    column : str
+        Column name.
+
+    Returns
+    -------
+    list of str
+    """
+    import csv
+
+    with open(path, newline="") as handle:
+        return [row[column] for row in csv.DictReader(handle, delimiter="\t")]
+
+
 def read_tsv(path, index_col=0):
     """Read a tab-separated table written by :func:`write_tsv`.
 
@@ -203,6 +191,8 @@ def read_tsv(path, index_col=0):
     -------
     pandas.DataFrame
     """
+    import pandas as pd
+
     return pd.read_csv(path, sep="\t", index_col=index_col, na_values="n/a")
 
 

@@ -6,12 +6,16 @@ are extracted later without reading and smoothing the image again.
 
 from script_setup import start
 
-start(snakemake, uses=("nilearn.decomposition", "nilearn.maskers"))
+start(snakemake)
+
+import nibabel as nib
 
 from regions_connectome.decomposition import reduce_subject
-from regions_connectome.io import load_functional, write_array, write_arrays
+from regions_connectome.io import write_array, write_arrays
+from regions_connectome.niimg import load_functional
 
 func = load_functional(snakemake.input.func, snakemake.wildcards.subject)
-reduced, masked, varies = reduce_subject(func, snakemake.input.mask, snakemake.params.decomposition)
+mask = nib.load(snakemake.input.mask)
+reduced, smoothed, varies = reduce_subject(func, mask, snakemake.params.decomposition)
 write_array(reduced, snakemake.output.reduced)
-write_arrays(snakemake.output.masked, data=masked, varies=varies)
+write_arrays(snakemake.output.masked, data=smoothed, varies=varies)

@@ -2,10 +2,12 @@
 
 from script_setup import start
 
-start(snakemake, uses=("nilearn.masking",))
+start(snakemake)
 
 from regions_connectome.decomposition import compute_subject_epi_mask
-from regions_connectome.io import load_functional, write_nifti
+from regions_connectome.io import write_nifti
+from regions_connectome.niimg import load_functional
 
-func = load_functional(snakemake.input.func, snakemake.wildcards.subject)
-write_nifti(compute_subject_epi_mask(func), snakemake.output.mask)
+subject, func = snakemake.wildcards.subject, snakemake.input.func
+mask = compute_subject_epi_mask(load_functional(func, subject), f"subject {subject} ({func})")
+write_nifti(mask, snakemake.output.mask)

@@ -1,74 +1,54 @@
 """One subject's regional timeseries, confounds regressed out.
 
 From the smoothed data the reduction kept when the smoothing is the same (the
-seed's case), else from the image.
+seed's case), else from the image smoothed here.
 """
 
 from script_setup import start
 
-start(snakemake, uses=("nilearn.maskers",))
+start(snakemake)
 
+import nibabel as nib
 import numpy as np
-import pandas as pd
-from nilearn.masking import unmask
 
-from regions_connectome.connectivity import (
-    check_region_signals,
-    masked_timeseries,
-    subject_timeseries,
-    varying_voxels,
-)
+from regions_connectome.connectivity import subject_timeseries, timeseries_sidecar
 from regions_connectome.denoising import select_confounds
-from regions_connectome.io import load_functional, read_tsv, write_json, write_tsv
+from regions_connectome.io import read_tsv_column, write_array_tsv, write_json
+from regions_connectome.niimg import load_functional, smoothed_in_mask, varying_voxels
 
-subject = snakemake.wildcards.subject
-params = snakemake.params.regions
+subject, params = snakemake.wildcards.subject, snakemake.params.regions
+mask = np.asanyarray(nib.load(snakemake.input.mask).dataobj) != 0
 if snakemake.input.smoothed:
-    with np.load(snakemake.input.smoothed) as cache:  # each member is read on access
-        data, varies = cache["data"], cache["varies"]
-    n_volumes = data.shape[0]
-    varies = unmask(varies.astype(np.uint8), snakemake.input.mask)
+    with np.load(snakemake.input.smoothed) as kept:
+        smoothed, varies = kept["data"], kept["varies"]
 else:
     func = load_functional(snakemake.input.func, subject)
-    n_volumes, varies = func.shape[3], varying_voxels(func)
+    data = np.asanyarray(func.dataobj)
+    smoothed = smoothed_in_mask(data, func.affine, mask, params["smoothing_fwhm"])
+    varies = varying_voxels(data)[mask]
 denoising = select_confounds(
     snakemake.params.source_func,
     snakemake.input.confounds or None,
     snakemake.params.confounds,
-    n_volumes=n_volumes,
+    n_volumes=smoothed.shape[0],
+    lean=True,
 )
-labels = read_tsv(snakemake.input.table, index_col=None)["label"]
-check_region_signals(
-    varies, snakemake.input.regions, labels, f"subject {subject} ({snakemake.input.func})"
+labels = read_tsv_column(snakemake.input.table, "label")
+regions = np.asanyarray(nib.load(snakemake.input.regions).dataobj)
+timeseries = subject_timeseries(
+    smoothed,
+    varies,
+    mask,
+    regions,
+    params,
+    None if denoising.confounds is None else np.asarray(denoising.confounds, dtype=float),
+    denoising.sample_mask,
+    source=f"subject {subject} ({snakemake.input.func})",
+    labels=labels,
 )
-signal = (denoising.confounds, denoising.sample_mask)
-if snakemake.input.smoothed:
-    timeseries = masked_timeseries(
-        data, snakemake.input.mask, snakemake.input.regions, params, *signal
-    )
-else:
-    timeseries = subject_timeseries(func, snakemake.input.regions, params, *signal)
-frame = pd.DataFrame(
-    timeseries,
-    columns=labels,
-    index=pd.Index(
-        range(n_volumes) if denoising.sample_mask is None else denoising.sample_mask,
-        name="volume",
-    ),
-)
-write_tsv(frame, snakemake.output.timeseries)
+volumes = range(smoothed.shape[0]) if denoising.sample_mask is None else denoising.sample_mask
+write_array_tsv(timeseries, snakemake.output.timeseries, labels, volumes, "volume")
 write_json(
-    {
-        "subject": subject,
-        "func": snakemake.input.func,
-        "confounds": snakemake.input.confounds or None,
-        "confounds_regressed_out": denoising.record["columns"],
-        "denoising": denoising.record,
-        "n_volumes": len(frame),
-        "regions_img": snakemake.input.regions,
-        "masker": "nilearn.maskers.NiftiMapsMasker",
-        "masker_parameters": dict(params),
-        "smoothed_once": bool(snakemake.input.smoothed),
-    },
+    timeseries_sidecar(subject, snakemake.input, denoising, params, len(timeseries)),
     snakemake.output.sidecar,
 )

@@ -1,0 +1,162 @@
+"""regions_connectome.niimg against nibabel and nilearn's own functions.
+
+Tolerance: none. Each function repeats nilearn's operations in the same order
+on the same arrays, so the results are asserted bit for bit.
+"""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+
+import nibabel as nib
+import numpy as np
+import pytest
+from nilearn.image import smooth_img
+from nilearn.masking import apply_mask, compute_epi_mask
+
+from conftest import PROJECT, SHARED
+from regions_connectome import niimg
+from regions_connectome.niimg import UnreadableImageError, load_functional
+
+REAL_BOLD = SHARED / "data" / "real_bold" / "sub-happy_task-rest_bold.nii.gz"
+
+
+@pytest.fixture(scope="module")
+def real_bold():
+    """The real resting-state run (int16, native space, 110 volumes)."""
+    return nib.load(REAL_BOLD)
+
+
+def nilearn_data(img):
+    """The array nilearn works on."""
+    return np.asanyarray(img.dataobj)
+
+
+def image_files(tmp_path):
+    """The same data written in the formats labs meet."""
+    rng = np.random.default_rng(0)
+    affine = np.diag([3.0, 3.0, 3.5, 1.0])
+    affine[:3, 3] = [-90, -126, -72]
+    data = rng.normal(100, 10, size=(9, 8, 7, 6)).astype(np.float32)
+    ints = (data * 10).astype(np.int16)
+    files = {}
+    files["float32.nii.gz"] = nib.Nifti1Image(data, affine)
+    files["int16.nii"] = nib.Nifti1Image(ints, affine)
+    scaled = nib.Nifti1Image(ints, affine)
+    scaled.header.set_slope_inter(0.5, 3.0)
+    files["scaled.nii.gz"] = scaled
+    files["nifti2.nii.gz"] = nib.Nifti2Image(data, affine)
+    big = nib.Nifti1Image(data.astype(">f4"), affine)
+    files["bigendian.nii.gz"] = big
+    for name, img in files.items():
+        img.to_filename(tmp_path / name)
+    return [tmp_path / name for name in files]
+
+
+def test_read_image_gives_nibabel_data_and_affine(tmp_path, real_bold):
+    for path in [*image_files(tmp_path), REAL_BOLD]:
+        ours, reference = niimg.read_image(path), nib.load(path)
+        np.testing.assert_array_equal(nilearn_data(ours), nilearn_data(reference), path.name)
+        assert nilearn_data(ours).dtype == nilearn_data(reference).dtype, path.name
+        np.testing.assert_array_equal(ours.affine, reference.affine)
+
+
+def test_read_image_without_isal_gives_the_same_bytes(tmp_path):
+    path = image_files(tmp_path)[0]
+    assert niimg._decompress(path.read_bytes()) == gzip.decompress(path.read_bytes())
+
+
+def test_load_functional_refuses_unusable_images(tmp_path):
+    affine = np.eye(4)
+    rng = np.random.default_rng(0)
+    good = tmp_path / "good.nii.gz"
+    nib.Nifti1Image(rng.normal(size=(4, 4, 4, 5)).astype(np.float32), affine).to_filename(good)
+    assert load_functional(good).shape == (4, 4, 4, 5)
+    cases = {
+        "truncated.nii.gz": (good.read_bytes()[:300], "cannot read the image .* truncated"),
+        "text.nii.gz": (b"not an image", "cannot read the image"),
+    }
+    for name, (content, message) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(UnreadableImageError, match=f"subject 09: {message}"):
+            load_functional(tmp_path / name, "09")
+    arrays = {
+        "3d.nii.gz": (rng.normal(size=(4, 4, 4)), r"has shape \(4, 4, 4\): a 4D image"),
+        "one.nii.gz": (rng.normal(size=(4, 4, 4, 1)), r"has shape \(4, 4, 4, 1\)"),
+        "flat.nii.gz": (np.full((4, 4, 4, 5), 7.0), "has no signal"),
+    }
+    for name, (data, message) in arrays.items():
+        nib.Nifti1Image(data.astype(np.float32), affine).to_filename(tmp_path / name)
+        with pytest.raises(UnreadableImageError, match=f"image {tmp_path / name} {message}"):
+            load_functional(tmp_path / name, "09")
+
+
+def test_epi_mask_is_nilearns_on_a_real_run(real_bold):
+    ours = niimg.epi_mask(nilearn_data(real_bold))
+    reference = nilearn_data(compute_epi_mask(real_bold)) != 0
+    assert reference.sum() > 10_000
+    np.testing.assert_array_equal(ours, reference)
+
+
+def test_epi_mask_is_nilearns_on_synthetic_float_data_with_nan(small_cohort):
+    img = nib.load(small_cohort.parent / "sub-01_bold.nii.gz")
+    data = nilearn_data(img).copy()
+    data[10, 10, 10, :] = np.nan
+    data[12, 12, 12, 3] = np.inf
+    img = nib.Nifti1Image(data, img.affine)
+    np.testing.assert_array_equal(niimg.epi_mask(data), nilearn_data(compute_epi_mask(img)) != 0)
+
+
+@pytest.mark.parametrize("fwhm", [6.0, 4.0, None])
+def test_smoothed_in_mask_is_nilearns_smooth_then_mask(real_bold, fwhm):
+    """On the mask's bounding box only, yet the values of the whole-image filter."""
+    data = nilearn_data(real_bold)[..., :20]
+    img = nib.Nifti1Image(data, real_bold.affine)
+    mask = niimg.epi_mask(data)
+    mask[0, :, :] = mask[:, -1, :] = True  # reach the borders too
+    mask_img = nib.Nifti1Image(mask.astype(np.uint8), img.affine)
+    ours = niimg.smoothed_in_mask(data, img.affine, mask, fwhm)
+    reference = apply_mask(smooth_img(img, fwhm) if fwhm else img, mask_img)
+    assert ours.dtype == np.float32 == reference.dtype
+    np.testing.assert_array_equal(ours, reference)
+
+
+def test_smoothing_replaces_non_finite_values_as_nilearn(small_cohort):
+    img = nib.load(small_cohort.parent / "sub-01_bold.nii.gz")
+    data = nilearn_data(img).copy()
+    data[5, 6, 7, :4] = np.nan
+    data[8, 6, 7, 2] = -np.inf
+    img = nib.Nifti1Image(data, img.affine)
+    mask = np.ones(data.shape[:3], dtype=bool)
+    np.testing.assert_array_equal(
+        niimg.smoothed_in_mask(data, img.affine, mask, 6.0),
+        apply_mask(smooth_img(img, 6.0), nib.Nifti1Image(mask.astype(np.uint8), img.affine)),
+    )
+
+
+def test_varying_voxels():
+    data = np.random.default_rng(0).normal(size=(3, 3, 3, 5))
+    data[0, 0, 0] = 2.0
+    data[1, 1, 1] = np.nan
+    data[2, 2, 2, 1:] = np.nan  # a value, then NaN (0 for nilearn): varies
+    varies = niimg.varying_voxels(data)
+    assert not varies[0, 0, 0] and not varies[1, 1, 1] and varies[2, 2, 2]
+    assert varies.sum() == 27 - 2
+
+
+def test_the_package_modules_of_per_subject_jobs_do_not_import_nilearn():
+    """The jobs' start-up is numpy, SciPy and nibabel, not nilearn, sklearn, pandas."""
+    code = (
+        "import sys; sys.path.insert(0, 'workflow');"
+        "import regions_connectome.niimg, regions_connectome.signals, regions_connectome.io,"
+        " regions_connectome.decomposition, regions_connectome.connectivity,"
+        " regions_connectome.denoising;"
+        "heavy = {'nilearn', 'sklearn', 'pandas', 'matplotlib'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

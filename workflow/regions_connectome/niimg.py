@@ -1,0 +1,325 @@
+"""Images in the per-subject jobs: read, smooth, mask, EPI mask, as nilearn does.
+
+Each per-subject job is a new Python process, and importing nilearn costs
+seconds there against a fraction of one for numpy, SciPy and nibabel. This
+module reproduces the few image steps those jobs need with numpy, SciPy and
+nibabel only; ``tests/test_niimg.py`` proves each against nilearn's own
+function (:func:`nilearn.image.smooth_img`, :func:`nilearn.masking.apply_mask`,
+:func:`nilearn.masking.compute_epi_mask`). Nothing here imports nilearn,
+scikit-learn or pandas.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import numpy as np
+
+# nilearn's FWHM-to-sigma rule (nilearn.image.image.smooth_array), and
+# scipy.ndimage.gaussian_filter1d's default truncation, which nilearn keeps.
+FWHM_OVER_SIGMA = np.sqrt(8 * np.log(2))
+TRUNCATE = 4.0
+
+
+class UnreadableImageError(ValueError):
+    """A functional image that cannot be used: corrupt, wrong shape or no signal."""
+
+
+def _decompress(raw):
+    """Gunzip with ISA-L (about twice as fast as zlib here), or zlib without it."""
+    try:
+        from isal import igzip
+    except ImportError:  # isal is in the requirements; zlib gives the same bytes
+        import gzip
+
+        return gzip.decompress(raw)
+    return igzip.decompress(raw)
+
+
+def read_image(path):
+    """Read a NIfTI image, decompressing it once, without copying its data.
+
+    The data are what ``numpy.asanyarray(nibabel.load(path).dataobj)`` gives
+    (the array nilearn works on), read from the decompressed bytes in place.
+    Scaled images (``scl_slope``) go through nibabel's own scaling.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``.nii`` or ``.nii.gz`` file (NIfTI-1 or NIfTI-2).
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image or nibabel.nifti2.Nifti2Image
+        With its data in memory (read-only when unscaled).
+    """
+    import nibabel as nib
+
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = _decompress(raw)
+    size = int.from_bytes(raw[:4], "little")
+    if size not in (348, 540):
+        size = int.from_bytes(raw[:4], "big")
+    image_class = nib.Nifti2Image if size == 540 else nib.Nifti1Image
+    header = image_class.header_class.from_fileobj(io.BytesIO(raw))
+    slope, inter = header.get_slope_inter()
+    if slope not in (None, 1.0) or inter not in (None, 0.0):
+        img = image_class.from_bytes(raw)
+        return image_class(np.asanyarray(img.dataobj), img.affine, img.header)
+    shape = header.get_data_shape()
+    data = np.frombuffer(
+        raw,
+        dtype=header.get_data_dtype(),
+        count=int(np.prod(shape)),
+        offset=int(header.get_data_offset()),
+    ).reshape(shape, order="F")
+    return image_class(data, header.get_best_affine(), header)
+
+
+def load_functional(path, label=None):
+    """Read a subject's 4D image whole, with a clear error if it is unusable.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        NIfTI file (``.nii`` or ``.nii.gz``).
+    label : str or None, default=None
+        Subject label, named in error messages.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        The image with its data in memory (see :func:`read_image`).
+
+    Raises
+    ------
+    UnreadableImageError
+        If the file is truncated or corrupt, not 4D, has fewer than two
+        volumes or no voxel that changes over time. The message names the
+        subject and the file.
+    """
+    import nibabel as nib
+
+    who = f"subject {label}: " if label else ""
+    try:
+        img = read_image(path)
+    except (
+        OSError,
+        EOFError,
+        zlib.error,
+        ValueError,
+        nib.filebasedimages.ImageFileError,
+        nib.wrapstruct.WrapStructError,
+    ) as error:
+        raise UnreadableImageError(
+            f"{who}cannot read the image {path}: {type(error).__name__}: {error} "
+            "(is the file truncated or corrupt?)"
+        ) from error
+    data = np.asanyarray(img.dataobj)
+    if data.ndim != 4 or data.shape[3] < 2:
+        raise UnreadableImageError(
+            f"{who}image {path} has shape {data.shape}: a 4D image with at least two "
+            "volumes is needed"
+        )
+    if not varying_voxels(data).any():
+        raise UnreadableImageError(
+            f"{who}image {path} has no signal: every voxel is constant over time"
+        )
+    return img
+
+
+def varying_voxels(data):
+    """Where a 4D array changes over time.
+
+    Parameters
+    ----------
+    data : numpy.ndarray, shape (..., n_volumes)
+        Image data, time last.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape data.shape[:-1]
+        True where some volume differs from the first. Non-finite values
+        count as 0, as nilearn's maskers replace them.
+    """
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        data = np.where(np.isfinite(data), data, 0)
+    return np.any(data != data[..., :1], axis=-1)
+
+
+def smoothing_sigmas(affine, fwhm):
+    """Gaussian sigma per axis, in voxels, for a FWHM in mm (nilearn's rule).
+
+    Parameters
+    ----------
+    affine : numpy.ndarray, shape (4, 4)
+        The image's affine.
+    fwhm : float
+        Full width at half maximum, mm.
+
+    Returns
+    -------
+    numpy.ndarray, shape (3,)
+    """
+    voxel_size = np.sqrt(np.sum(affine[:3, :3] ** 2, axis=0))
+    return np.asarray([fwhm]).ravel() / (FWHM_OVER_SIGMA * voxel_size)
+
+
+def smooth_array(arr, affine, fwhm):
+    """Smooth an array in place along its first three axes, as nilearn does.
+
+    ``nilearn.image.smooth_img``'s filter: ``scipy.ndimage.gaussian_filter1d``
+    along each spatial axis in turn, non-finite values replaced by zero first.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray of float, shape (x, y, z[, t])
+        Smoothed in place.
+    affine : numpy.ndarray, shape (4, 4)
+        The image's affine (voxel sizes).
+    fwhm : float or None
+        mm; None or 0 leaves ``arr`` as it is.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``arr``.
+    """
+    from scipy.ndimage import gaussian_filter1d
+
+    non_finite = ~np.isfinite(arr)
+    if non_finite.any():
+        arr[non_finite] = 0
+    if not fwhm:
+        return arr
+    for axis, sigma in enumerate(smoothing_sigmas(affine, fwhm)):
+        if sigma > 0.0:
+            gaussian_filter1d(arr, sigma, output=arr, axis=axis, truncate=TRUNCATE)
+    return arr
+
+
+def _float_copy(data):
+    """A float copy, in nilearn's smoothing dtype (int64 -> float64, ints -> float32)."""
+    if data.dtype.kind == "i":
+        return data.astype(np.float64 if data.dtype == np.int64 else np.float32)
+    return np.array(data, dtype=np.result_type(data.dtype, np.float32))
+
+
+def smoothed_in_mask(data, affine, mask, fwhm):
+    """The image smoothed by ``fwhm`` at the voxels of ``mask``, time first.
+
+    Equal to ``nilearn.masking.apply_mask(nilearn.image.smooth_img(img, fwhm),
+    mask)``, computed on the mask's bounding box widened by the filter's
+    reach only: a voxel's smoothed value depends on nothing further away, so
+    the values in the mask are the same, for a fraction of the work.
+
+    Parameters
+    ----------
+    data : numpy.ndarray, shape (x, y, z, n_volumes)
+        Image data.
+    affine : numpy.ndarray, shape (4, 4)
+        The image's affine (voxel sizes).
+    mask : numpy.ndarray of bool, shape (x, y, z)
+        Voxels wanted; not empty.
+    fwhm : float or None
+        mm; None for no smoothing.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
+        float32 for integer or float32 images (nilearn's dtype).
+    """
+    reach = [0, 0, 0]
+    if fwhm:
+        reach = [int(TRUNCATE * s + 0.5) for s in smoothing_sigmas(affine, fwhm)]
+    box = bounding_box(mask, reach)
+    block = smooth_array(_float_copy(data[box]), affine, fwhm)
+    return block[mask[box]].T
+
+
+def bounding_box(mask, margin=(0, 0, 0)):
+    """Slices of the smallest box holding ``mask``, widened by ``margin`` voxels.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray of bool, shape (x, y, z)
+        Not empty.
+    margin : sequence of int, default=(0, 0, 0)
+        Voxels added on each side, per axis (clipped to the array).
+
+    Returns
+    -------
+    tuple of slice
+    """
+    box = []
+    for axis, extra in enumerate(margin):
+        other = tuple(a for a in range(mask.ndim) if a != axis)
+        where = np.flatnonzero(mask.any(axis=other))
+        box.append(slice(max(where[0] - extra, 0), min(where[-1] + 1 + extra, mask.shape[axis])))
+    return tuple(box)
+
+
+def largest_connected_component(mask):
+    """The largest connected part of a binary volume (nilearn's rule).
+
+    Parameters
+    ----------
+    mask : numpy.ndarray of bool
+        Not empty.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    from scipy.ndimage import label
+
+    labels, n_labels = label(mask)
+    if n_labels == 1:
+        return mask.astype(bool)
+    counts = np.bincount(labels.ravel())
+    counts[0] = 0
+    return labels == counts.argmax()
+
+
+def epi_mask(data, lower_cutoff=0.2, upper_cutoff=0.85, opening=2):
+    """A subject's EPI mask, as ``nilearn.masking.compute_epi_mask`` makes it.
+
+    The mean image, smoothed by one voxel (FWHM), thresholded at the least
+    dense point of its histogram between the two cutoffs, then opened and
+    reduced to its largest connected part (nilearn's defaults).
+
+    Parameters
+    ----------
+    data : numpy.ndarray, shape (x, y, z, n_volumes)
+        The subject's image data.
+    lower_cutoff, upper_cutoff : float, default=0.2, 0.85
+        Fractions of the sorted mean image between which the threshold lies.
+    opening : int, default=2
+        Erosion/dilation iterations.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (x, y, z)
+        Empty if no voxel survives the opening (nilearn warns; the caller
+        decides).
+    """
+    from scipy.ndimage import binary_dilation, binary_erosion
+
+    mean = data.mean(axis=-1)
+    nan = np.isnan(mean)
+    smooth_array(mean, np.eye(4), fwhm=1)
+    mean[nan] = 0  # nilearn restores the NaN, then replaces every non-finite by 0
+    values = np.sort(mean, axis=None)
+    lower = int(np.floor(lower_cutoff * len(values)))
+    upper = min(int(np.floor(upper_cutoff * len(values))), len(values) - 1)
+    gap = values[lower + 1 : upper + 1] - values[lower:upper]
+    k = gap.argmax()
+    threshold = 0.5 * (values[k + lower] + values[k + lower + 1])
+    mask = binary_erosion(mean >= threshold, iterations=opening)
+    if mask.any():
+        mask = largest_connected_component(mask)
+    mask = binary_dilation(mask, iterations=2 * opening)
+    return binary_erosion(mask, iterations=opening)
