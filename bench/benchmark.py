@@ -167,6 +167,42 @@ def subject_compute_seconds(func, confounds, mask, regions):
     return seconds
 
 
+def dry_run_seconds(work, n_subjects):
+    """Wall time of a dry run of the whole workflow on ``n_subjects`` tiny subjects.
+
+    What every ``snakemake`` call (and every cluster job) pays to parse the
+    workflow and build the DAG. One tiny image (20x24x20 voxels, 40 volumes)
+    and its confounds, hard-linked under each subject's name; a fixed mask.
+    """
+    import nibabel as nib
+
+    folder = work / f"dry-{n_subjects}"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    image, confounds = folder / "image.nii.gz", folder / "confounds.tsv"
+    nib.Nifti1Image(rng.normal(size=(20, 24, 20, 40)).astype(np.float32), np.eye(4)).to_filename(
+        image
+    )
+    pd.DataFrame(rng.normal(size=(40, 6)), columns=[f"c{k}" for k in range(6)]).to_csv(
+        confounds, sep="\t", index=False
+    )
+    nib.Nifti1Image(np.ones((20, 24, 20), np.uint8), np.eye(4)).to_filename(folder / "mask.nii.gz")
+    rows = []
+    for k in range(n_subjects):
+        label = f"s{k:04d}"
+        os.link(image, folder / f"{label}_bold.nii.gz")
+        os.link(confounds, folder / f"{label}_confounds.tsv")
+        rows.append((label, f"{label}_bold.nii.gz", f"{label}_confounds.tsv"))
+    sheet = folder / "subjects.tsv"
+    table = pd.DataFrame(rows, columns=["subject", "func", "confounds"])
+    table.to_csv(sheet, sep="\t", index=False)
+    config = {"subjects": sheet, "mask": folder / "mask.nii.gz"}
+    seconds, _, output = timed([*snakemake(folder / "run", 1, config), "--dry-run"], work)
+    if "Job stats" not in output:
+        sys.exit(f"the dry run of {n_subjects} subjects planned no job:\n{output[-2000:]}")
+    return seconds
+
+
 def snakemake(workdir, cores, config, configfiles=()):
     """The workflow's command line in ``workdir`` with ``config`` overrides.
 
@@ -276,6 +312,10 @@ def main(argv=None):
         + f"; x {n_subjects} subjects / {args.cores} cores = "
         f"{per_subject * n_subjects / args.cores:.0f} s"
     )
+
+    for n in (20, 1000):
+        print(f"dry run of {n} tiny subjects: {dry_run_seconds(work, n):.1f} s", end="")
+        print(" (target <= 10 s)" if n == 1000 else "")
 
     ours = cold / "results" / "group"
     index = np.loadtxt(reference / "index.txt", dtype=int).tolist()

@@ -95,6 +95,15 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_outputs_get_the_permissions_of_the_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        write_tsv(pd.DataFrame({"a": [1.0]}), tmp_path / "shared.tsv")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "shared.tsv").stat().st_mode & 0o777 == 0o640
+
+
 def test_write_arrays_gives_equal_files_for_equal_arrays(tmp_path):
     data = np.arange(12, dtype=np.float32).reshape(3, 4)
     write_arrays(tmp_path / "a.npz", data=data, varies=data[0] > 1)

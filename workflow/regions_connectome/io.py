@@ -47,6 +47,9 @@ def atomic_output(path, suffix=None):
         prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent
     )
     os.close(fd)
+    # mkstemp creates the file 0600: give it what the user's umask gives any
+    # new file, so that colleagues sharing the project folder can read it.
+    os.chmod(tmp_name, 0o666 & ~_umask())
     tmp = Path(tmp_name)
     try:
         yield tmp
@@ -54,6 +57,13 @@ def atomic_output(path, suffix=None):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _umask():
+    """The process's umask (reading it means setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def resample_to_reference(img, reference):
