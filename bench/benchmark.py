@@ -203,6 +203,19 @@ def dry_run_seconds(work, n_subjects):
     return seconds
 
 
+def compare_with_script(group, reference):
+    """Whether the workflow's regions are the script's, and the connectome difference.
+
+    Returns (same ``index_``, max |difference| of the mean connectomes).
+    """
+    index = np.loadtxt(reference / "index.txt", dtype=int).tolist()
+    table = pd.read_csv(group / "regions.tsv", sep="\t")
+    mean = pd.read_csv(group / "meas-correlation_relmat.tsv", sep="\t", index_col=0).to_numpy()
+    expected = np.load(reference / "mean_correlations.npy")
+    difference = np.abs(mean - expected).max() if mean.shape == expected.shape else np.inf
+    return table["component"].tolist() == index, float(difference)
+
+
 def snakemake(workdir, cores, config, configfiles=()):
     """The workflow's command line in ``workdir`` with ``config`` overrides.
 
@@ -251,6 +264,7 @@ def main(argv=None):
     cold = work / "workflow"
     figures["b"] = timed(snakemake(cold, args.cores, {"subjects": sheet}), work)
     figures["c"] = timed(snakemake(cold, args.cores, {"subjects": sheet}), work)
+    same_regions, difference = compare_with_script(cold / "results" / "group", reference)
     fixed = work / "workflow-fixed-mask"
     shutil.copy(cold / "results" / "group" / "mask.nii.gz", work / "fixed_mask.nii.gz")
     fixed_config = {"subjects": sheet, "mask": work / "fixed_mask.nii.gz"}
@@ -317,14 +331,7 @@ def main(argv=None):
         print(f"dry run of {n} tiny subjects: {dry_run_seconds(work, n):.1f} s", end="")
         print(" (target <= 10 s)" if n == 1000 else "")
 
-    ours = cold / "results" / "group"
-    index = np.loadtxt(reference / "index.txt", dtype=int).tolist()
-    table = pd.read_csv(ours / "regions.tsv", sep="\t")
-    same_regions = table["component"].tolist() == index
-    mean = pd.read_csv(ours / "meas-correlation_relmat.tsv", sep="\t", index_col=0).to_numpy()
-    expected = np.load(reference / "mean_correlations.npy")
-    difference = np.abs(mean - expected).max() if mean.shape == expected.shape else np.inf
-    print(f"same regions (index_): {same_regions}; {len(index)} regions")
+    print(f"same regions (index_) as the script: {same_regions}")
     print(f"mean connectome max |(a)-(b)|: {difference:.2e} (limit {CONNECTOME_ATOL:g})")
     return 0 if same_regions and difference < CONNECTOME_ATOL else 1
 
