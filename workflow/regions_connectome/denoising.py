@@ -80,11 +80,12 @@ def _separator(path):
 
 
 def read_confounds_array(path, columns="all"):
-    """The numbers :func:`read_confounds` reads, without pandas (for the jobs).
+    """The numbers :func:`read_confounds` reads, without pandas.
 
-    The file has passed :func:`read_confounds` in the check before any job;
-    this reads the same values with the standard library, leading gaps filled
-    the same way, and refuses anything it cannot read as a number.
+    What the per-subject jobs and the check before any job read: the same
+    values as :func:`read_confounds` (a test compares them on the real
+    ADHD-200 files), leading gaps filled the same way, and a clear error for
+    anything that is not a table of finite numbers with a header row.
 
     Parameters
     ----------
@@ -102,14 +103,27 @@ def read_confounds_array(path, columns="all"):
     Raises
     ------
     ConfoundsError
-        Naming the file, for a missing column, a cell that is not a number or
-        a gap other than in the leading rows.
+        Naming the file: empty, not text, no rows, a missing column, a cell
+        that is not a number, an infinite value, a gap other than in the
+        leading rows, a column without any value.
     """
     import csv
 
-    with open(path, newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=_separator(path)))
-    header, rows = rows[0], [row for row in rows[1:] if row]
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            header = handle.readline()
+            handle.seek(0)
+            rows = list(csv.reader(handle, delimiter="\t" if "\t" in header else ","))
+    except UnicodeDecodeError as error:
+        raise ConfoundsError(
+            f"confounds file {path} is not UTF-8 text ({error.reason} at byte "
+            f"{error.start}): is it compressed or in another encoding?"
+        ) from error
+    if not rows:
+        raise ConfoundsError(f"confounds file {path} is empty")
+    header, rows = [name.strip() for name in rows[0]], [row for row in rows[1:] if row]
+    if not rows:
+        raise ConfoundsError(f"confounds file {path} has a header row but no values")
     names = header if columns == "all" else list(columns)
     missing = [c for c in names if c not in header]
     if missing:
@@ -123,13 +137,29 @@ def read_confounds_array(path, columns="all"):
                 values[i, j] = np.nan if cell in MISSING or not cell else float(cell)
             except ValueError as error:
                 raise ConfoundsError(
-                    f"confounds file {path}: row {i + 1} of column {names[j]!r} is {cell!r}, "
-                    "not a number"
+                    f"confounds file {path}: column {names[j]!r} is not numeric "
+                    f"(row {i + 1}: {cell!r})"
                 ) from error
+    infinite = np.isinf(values)
+    if infinite.any():
+        row, column = np.argwhere(infinite)[0]
+        raise ConfoundsError(
+            f"confounds file {path}: column {names[column]!r} has infinite values "
+            f"(rows {np.flatnonzero(infinite[:, column])[:5].tolist()}, first at row {row})"
+        )
     gaps = np.isnan(values)
     leading = np.logical_and.accumulate(gaps, axis=0)
-    if (gaps & ~leading).any() or leading.all(axis=0).any():
-        raise ConfoundsError(f"confounds file {path}: missing values other than in leading rows")
+    inner = gaps & ~leading
+    if inner.any():
+        column = int(np.flatnonzero(inner.any(axis=0))[0])
+        raise ConfoundsError(
+            f"confounds file {path}: column {names[column]!r} has missing values in rows "
+            f"{np.flatnonzero(inner[:, column])[:5].tolist()} (only the first rows of "
+            "derivative columns may be n/a)"
+        )
+    empty = [name for name, all_gaps in zip(names, gaps.all(axis=0), strict=True) if all_gaps]
+    if empty:
+        raise ConfoundsError(f"confounds file {path}: column(s) {empty} hold no value")
     for j in np.flatnonzero(leading.any(axis=0)):
         first = np.argmin(leading[:, j])
         values[:first, j] = values[first, j]

@@ -373,7 +373,9 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
             )
         try:
             if confounds_settings is not None:
-                select_confounds(row.func, row.confounds, confounds_settings, n_volumes=shape[3])
+                select_confounds(
+                    row.func, row.confounds, confounds_settings, n_volumes=shape[3], lean=True
+                )
         except (ConfoundsError, OSError) as error:
             raise InputError(f"subject {label}: {error}") from error
         n_volumes.append(shape[3])

@@ -16,8 +16,6 @@ rule subject_timeseries:
         "results/logs/subject_timeseries/sub-{subject}.log",
     benchmark:
         "results/benchmarks/subject_timeseries/sub-{subject}.tsv"
-    group:
-        "subject_timeseries"
     conda:
         ENV
     threads: 1

@@ -23,8 +23,6 @@ rule subject_epi_mask:
         "results/logs/subject_epi_mask/sub-{subject}.log",
     benchmark:
         "results/benchmarks/subject_epi_mask/sub-{subject}.tsv"
-    group:
-        "subject_masks"
     conda:
         ENV
     threads: 1
@@ -67,8 +65,6 @@ rule reduce_subject:
         "results/logs/reduce_subject/sub-{subject}.log",
     benchmark:
         "results/benchmarks/reduce_subject/sub-{subject}.tsv"
-    group:
-        "subject_reduction"
     conda:
         ENV
     threads: 1

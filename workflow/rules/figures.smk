@@ -14,8 +14,6 @@ rule plot_components:
         "results/logs/plot_components.log",
     benchmark:
         "results/benchmarks/plot_components.tsv"
-    group:
-        "figures"
     conda:
         ENV
     threads: 1
@@ -42,8 +40,6 @@ rule plot_regions:
         "results/logs/plot_regions.log",
     benchmark:
         "results/benchmarks/plot_regions.tsv"
-    group:
-        "figures"
     conda:
         ENV
     threads: 1
@@ -131,8 +127,6 @@ rule plot_networks:
         "results/logs/plot_networks.log",
     benchmark:
         "results/benchmarks/plot_networks.tsv"
-    group:
-        "figures"
     conda:
         ENV
     threads: 1
@@ -172,8 +166,6 @@ rule plot_quality:
         "results/logs/plot_quality.log",
     benchmark:
         "results/benchmarks/plot_quality.tsv"
-    group:
-        "figures"
     conda:
         ENV
     threads: 1
@@ -209,8 +201,6 @@ rule plot_interactive:
         "results/logs/plot_interactive.log",
     benchmark:
         "results/benchmarks/plot_interactive.tsv"
-    group:
-        "figures"
     conda:
         ENV
     threads: 1

@@ -40,8 +40,6 @@ rule demo_subject:
         "results/logs/demo_subject/sub-{subject}.log",
     benchmark:
         "results/benchmarks/demo_subject/sub-{subject}.tsv"
-    group:
-        "demo_subjects"
     conda:
         ENV
     threads: 1
