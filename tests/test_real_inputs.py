@@ -13,6 +13,9 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.utils import Bunch
+from threadpoolctl import threadpool_limits
+
 from cohorts import (
     ADHD_FILES,
     Grid,
@@ -21,9 +24,6 @@ from cohorts import (
     write_adhd_sheet,
     write_fmriprep_tree,
 )
-from sklearn.utils import Bunch
-from threadpoolctl import threadpool_limits
-
 from conftest import SHARED, run_snakemake
 from regions_connectome.connectivity import subject_timeseries
 from regions_connectome.denoising import ConfoundsError, read_confounds, select_confounds
