@@ -153,6 +153,124 @@ def timeseries_sidecar(subject, inputs, denoising, params, n_volumes):
     }
 
 
+def ledoit_wolf_covariance(timeseries):
+    """Scikit-learn's ``LedoitWolf().fit(timeseries).covariance_``.
+
+    The shrinkage of Ledoit and Wolf (2004) towards a scaled identity, as
+    scikit-learn computes it for fewer than 1000 regions (its block size);
+    ``tests/test_connectivity.py`` compares it with scikit-learn's.
+
+    Parameters
+    ----------
+    timeseries : numpy.ndarray, shape (n_volumes, n_regions)
+        One subject's regional signals.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_regions, n_regions)
+    """
+    x = np.asarray(timeseries, dtype=np.float64)
+    x = x - x.mean(0)
+    n_samples, n_features = x.shape
+    if n_features == 1:
+        return np.atleast_2d((x**2).mean())
+    x2 = x**2
+    trace = np.sum(x2, axis=0) / n_samples
+    mu = np.sum(trace) / n_features
+    beta_ = np.sum(np.dot(x2.T, x2))
+    delta_ = np.sum(np.dot(x.T, x) ** 2) / n_samples**2
+    beta = 1.0 / (n_features * n_samples) * (beta_ / n_samples - delta_)
+    delta = (delta_ - 2.0 * mu * trace.sum() + n_features * mu**2) / n_features
+    beta = min(beta, delta)
+    shrinkage = 0 if beta == 0 else beta / delta
+    covariance = np.dot(x.T, x) / n_samples
+    shrunk = (1.0 - shrinkage) * covariance
+    shrunk.flat[:: n_features + 1] += shrinkage * (np.sum(np.trace(covariance)) / n_features)
+    return shrunk
+
+
+def _covariance_to_correlation(covariance):
+    """Nilearn's ``cov_to_corr``: unit diagonal exactly."""
+    diagonal = np.atleast_2d(1.0 / np.sqrt(np.diag(covariance)))
+    correlation = covariance * diagonal * diagonal.T
+    np.fill_diagonal(correlation, 1.0)
+    return correlation
+
+
+def subject_connectivity(timeseries, kind="correlation"):
+    """One subject's connectivity matrix, without nilearn (for the per-subject jobs).
+
+    ``ConnectivityMeasure(kind=kind).fit_transform([timeseries])[0]`` with
+    nilearn's defaults (Ledoit-Wolf covariance; the correlation of z-scored
+    signals); ``tests/test_connectivity.py`` compares the two.
+
+    Parameters
+    ----------
+    timeseries : numpy.ndarray, shape (n_volumes, n_regions)
+        One subject's regional signals.
+    kind : {"correlation", "partial correlation", "covariance", "precision"}
+        A subject-level kind (``"tangent"`` needs the whole group:
+        :func:`cohort_matrices`).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_regions, n_regions)
+    """
+    from scipy import linalg
+
+    from regions_connectome.signals import standardize
+
+    if kind in GROUP_KINDS:
+        raise ValueError(f"{kind} connectivity is fitted on the group, not on one subject")
+    x = np.asarray(timeseries, dtype=np.float64)
+    if kind == "correlation":
+        return _covariance_to_correlation(ledoit_wolf_covariance(standardize(x, "zscore")))
+    covariance = ledoit_wolf_covariance(x)
+    if kind == "covariance":
+        return covariance
+    if kind == "precision":
+        return linalg.inv(covariance)
+    if kind == "partial correlation":
+        partial = -_covariance_to_correlation(linalg.inv(covariance))
+        np.fill_diagonal(partial, 1.0)
+        return partial
+    raise ValueError(f"unknown connectivity kind {kind!r}")
+
+
+def subject_matrices(timeseries, kinds, source="the subject"):
+    """One subject's matrices of the subject-level kinds, checked.
+
+    Parameters
+    ----------
+    timeseries : numpy.ndarray, shape (n_volumes, n_regions)
+        One subject's regional signals.
+    kinds : sequence of str
+        Subject-level kinds (see :func:`subject_connectivity`).
+    source : str, default="the subject"
+        Who and what file, for messages.
+
+    Returns
+    -------
+    list of numpy.ndarray, shape (n_regions, n_regions)
+        One per kind, in order.
+
+    Raises
+    ------
+    ValueError
+        If the timeseries or a matrix holds NaN or infinite values.
+    """
+    if not np.isfinite(timeseries).all():
+        raise ValueError(f"{source}: non-finite values in the timeseries")
+    matrices = [subject_connectivity(timeseries, kind) for kind in kinds]
+    for kind, matrix in zip(kinds, matrices, strict=True):
+        if not np.isfinite(matrix).all():
+            raise ValueError(
+                f"{source}: non-finite {kind} values: check the timeseries for NaN or "
+                "constant regions"
+            )
+    return matrices
+
+
 def connectivity_matrix(timeseries, kind="correlation"):
     """One subject's connectivity matrix (nilearn's ConnectivityMeasure).
 
@@ -235,67 +353,114 @@ def cohort_matrices(timeseries, kind="correlation", subjects=None):
     return matrices, group
 
 
-def relmat_sidecars(kind, subjects, timeseries_sidecars, timeseries_files, regions_img):
-    """JSON sidecars of every subject's matrix and of the group matrix.
-
-    Parameters
-    ----------
-    kind : str
-        Connectivity kind.
-    subjects : sequence of str
-        Subject labels, in the order of the other arguments.
-    timeseries_sidecars : sequence of dict
-        Each subject's timeseries sidecar (confounds used, volumes).
-    timeseries_files : sequence of str
-        Each subject's timeseries file.
-    regions_img : str
-        The regions image the timeseries came from.
-
-    Returns
-    -------
-    subject_sidecars : list of dict
-        One per subject: kind, estimator, regions image, timeseries file,
-        confounds file and columns regressed out, volumes used.
-    group_sidecar : dict
-        Kind, what the group matrix is, and the subjects it is made of.
-    """
-    estimator = {
+def _estimator(kind):
+    """What computed a matrix of this kind, for its sidecar."""
+    return {
         "name": "nilearn.connectome.ConnectivityMeasure",
         "kind": kind,
         "cov_estimator": "sklearn.covariance.LedoitWolf(store_precision=False)",
         "fitted_on": "the whole group" if kind in GROUP_KINDS else "each subject alone",
     }
-    subject_sidecars = [
-        {
-            "subject": subject,
-            "kind": kind,
-            "estimator": estimator,
-            "regions_img": regions_img,
-            "timeseries": timeseries_file,
-            "confounds": source["confounds"],
-            "confounds_regressed_out": source["confounds_regressed_out"],
-            "n_volumes": source["n_volumes"],
-        }
-        for subject, source, timeseries_file in zip(
-            subjects, timeseries_sidecars, timeseries_files, strict=True
-        )
-    ]
+
+
+def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, regions_img):
+    """The JSON sidecar of one subject's matrix.
+
+    Parameters
+    ----------
+    kind : str
+        Connectivity kind (nilearn's name).
+    subject : str
+        Input label.
+    timeseries_sidecar : dict
+        The subject's timeseries sidecar (confounds used, volumes).
+    timeseries_file : str
+        The subject's timeseries file.
+    regions_img : str
+        The regions image the timeseries came from.
+
+    Returns
+    -------
+    dict
+        Kind, estimator, regions image, timeseries file, confounds file and
+        columns regressed out, volumes used.
+    """
+    return {
+        "subject": subject,
+        "kind": kind,
+        "estimator": _estimator(kind),
+        "regions_img": regions_img,
+        "timeseries": timeseries_file,
+        "confounds": timeseries_sidecar["confounds"],
+        "confounds_regressed_out": timeseries_sidecar["confounds_regressed_out"],
+        "n_volumes": timeseries_sidecar["n_volumes"],
+    }
+
+
+def group_relmat_sidecar(kind, subject_sidecars, regions_img):
+    """The JSON sidecar of the group matrix of one kind.
+
+    Parameters
+    ----------
+    kind : str
+        Connectivity kind (nilearn's name).
+    subject_sidecars : sequence of dict
+        The subjects' matrix sidecars (:func:`subject_relmat_sidecar`).
+    regions_img : str
+        The regions image.
+
+    Returns
+    -------
+    dict
+        Kind, estimator, what the group matrix is, and the subjects it is
+        made of with their volumes.
+    """
     statistic = (
         "group reference of the tangent space (ConnectivityMeasure.mean_, the geometric "
         "mean of the subjects' covariances)"
         if kind in GROUP_KINDS
         else "mean of the subjects' matrices"
     )
-    group_sidecar = {
+    subjects = [sidecar["subject"] for sidecar in subject_sidecars]
+    return {
         "kind": kind,
-        "estimator": estimator,
+        "estimator": _estimator(kind),
         "statistic": statistic,
         "regions_img": regions_img,
-        "subjects": list(subjects),
+        "subjects": subjects,
         "n_subjects": len(subjects),
         "n_volumes": {s["subject"]: s["n_volumes"] for s in subject_sidecars},
     }
-    return subject_sidecars, group_sidecar
+
+
+def group_mean(matrices, subjects):
+    """The group matrix of a subject-level kind: the mean of the subjects' matrices.
+
+    Parameters
+    ----------
+    matrices : sequence of numpy.ndarray, shape (n_regions, n_regions)
+        One per subject.
+    subjects : sequence of str
+        Their labels, named in errors.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_regions, n_regions)
+
+    Raises
+    ------
+    ValueError
+        If a matrix holds non-finite values, or the matrices differ in shape,
+        naming the subjects.
+    """
+    matrices = [np.asarray(m, dtype=float) for m in matrices]
+    bad = [s for s, m in zip(subjects, matrices, strict=True) if not np.isfinite(m).all()]
+    if bad:
+        raise ValueError(f"non-finite values in the matrices of subject(s) {bad}")
+    shapes = {m.shape for m in matrices}
+    if len(shapes) != 1:
+        raise ValueError(f"the subjects' matrices differ in shape: {sorted(shapes)}")
+    return np.mean(matrices, axis=0)
 
 
 def long_table(matrices):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
+from regions_connectome.connectivity import GROUP_KINDS
 from regions_connectome.inputs import (
     FETCHERS,
     INPUT_LABEL,
@@ -24,6 +25,8 @@ from regions_connectome.inputs import (
 ENV = "../../envs/nilearn.yaml"
 KINDS = {kind.replace(" ", ""): kind for kind in config["connectivity_kinds"]}
 KINDS.setdefault("correlation", "correlation")
+# Kinds computed in each subject's own job; the others are fitted on the group.
+SUBJECT_KINDS = [name for name, kind in KINDS.items() if kind not in GROUP_KINDS]
 COMPONENTS = range(config["decomposition"]["n_components"])
 
 
@@ -181,8 +184,7 @@ def all_timeseries_sidecars(wildcards):
     )
 
 
-# Every subject's matrix of one connectivity kind, and its sidecar (output
-# patterns of the group rule).
+# Every subject's matrix of one connectivity kind, and its sidecar.
 subject_relmats = expand(
     "results/sub-{subject}/sub-{subject}_meas-{{kind}}_relmat.tsv",
     subject=SUBJECTS.index,

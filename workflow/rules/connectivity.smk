@@ -1,4 +1,4 @@
-# Per-subject timeseries and matrices, group mean connectome.
+# Per-subject timeseries and matrices, group connectomes.
 
 
 rule subject_timeseries:
@@ -12,6 +12,14 @@ rule subject_timeseries:
     output:
         timeseries="results/sub-{subject}/sub-{subject}_timeseries.tsv",
         sidecar="results/sub-{subject}/sub-{subject}_timeseries.json",
+        relmats=expand(
+            "results/sub-{{subject}}/sub-{{subject}}_meas-{kind}_relmat.tsv",
+            kind=SUBJECT_KINDS,
+        ),
+        relmat_sidecars=expand(
+            "results/sub-{{subject}}/sub-{{subject}}_meas-{kind}_relmat.json",
+            kind=SUBJECT_KINDS,
+        ),
     log:
         "results/logs/subject_timeseries/sub-{subject}.log",
     benchmark:
@@ -26,24 +34,25 @@ rule subject_timeseries:
         regions=timeseries_params,
         confounds=config["confounds"],
         source_func=source_func_of,
+        kinds=[KINDS[name] for name in SUBJECT_KINDS],
     script:
         "../scripts/subject_timeseries.py"
 
 
 rule group_connectivity:
     input:
-        timeseries=all_timeseries,
-        sidecars=all_timeseries_sidecars,
-        regions=rules.extract_regions.output.regions,
-    output:
         relmats=subject_relmats,
         sidecars=subject_relmat_sidecars,
+        regions=rules.extract_regions.output.regions,
+    output:
         group="results/group/meas-{kind}_relmat.tsv",
         group_sidecar="results/group/meas-{kind}_relmat.json",
     log:
         "results/logs/group_connectivity/meas-{kind}.log",
     benchmark:
         "results/benchmarks/group_connectivity/meas-{kind}.tsv"
+    wildcard_constraints:
+        kind="|".join(SUBJECT_KINDS),
     conda:
         ENV
     threads: 1
@@ -52,9 +61,36 @@ rule group_connectivity:
         runtime=10,
     params:
         kind=kind_of,
-        subjects=list(SUBJECTS.index),
     script:
         "../scripts/group_connectivity.py"
+
+
+# The tangent kind is fitted on the whole group: one job writes every subject's
+# matrix and the group reference.
+rule tangent_connectivity:
+    input:
+        timeseries=all_timeseries,
+        sidecars=all_timeseries_sidecars,
+        regions=rules.extract_regions.output.regions,
+    output:
+        relmats=expand(subject_relmats, kind="tangent"),
+        sidecars=expand(subject_relmat_sidecars, kind="tangent"),
+        group="results/group/meas-tangent_relmat.tsv",
+        group_sidecar="results/group/meas-tangent_relmat.json",
+    log:
+        "results/logs/tangent_connectivity.log",
+    benchmark:
+        "results/benchmarks/tangent_connectivity.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
+    params:
+        subjects=list(SUBJECTS.index),
+    script:
+        "../scripts/tangent_connectivity.py"
 
 
 rule connectivity_table:

@@ -1,31 +1,23 @@
-"""Every subject's connectivity matrix of one kind, and the group matrix."""
+"""The group matrix of a subject-level kind: the mean of the subjects' matrices."""
 
 from script_setup import start
 
-start(snakemake, uses=("nilearn.connectome",))
+start(snakemake)
 
 import json
 from pathlib import Path
 
 import pandas as pd
 
-from regions_connectome.connectivity import cohort_matrices, relmat_sidecars
+from regions_connectome.connectivity import group_mean, group_relmat_sidecar
 from regions_connectome.io import read_tsv, write_json, write_tsv
 
-kind = snakemake.params.kind
-timeseries = [read_tsv(path) for path in snakemake.input.timeseries]
-labels = pd.Index(timeseries[0].columns, name="region")
-matrices, group = cohort_matrices(
-    [ts.to_numpy() for ts in timeseries], kind, snakemake.params.subjects
-)
-for matrix, path in zip(matrices, snakemake.output.relmats, strict=True):
-    write_tsv(pd.DataFrame(matrix, index=labels, columns=labels), path)
+matrices = [read_tsv(path) for path in snakemake.input.relmats]
+sidecars = [json.loads(Path(path).read_text()) for path in snakemake.input.sidecars]
+labels = pd.Index(matrices[0].columns, name="region")
+group = group_mean([m.to_numpy() for m in matrices], [s["subject"] for s in sidecars])
 write_tsv(pd.DataFrame(group, index=labels, columns=labels), snakemake.output.group)
-
-sources = [json.loads(Path(path).read_text()) for path in snakemake.input.sidecars]
-subjects, group_sidecar = relmat_sidecars(
-    kind, snakemake.params.subjects, sources, snakemake.input.timeseries, snakemake.input.regions
+write_json(
+    group_relmat_sidecar(snakemake.params.kind, sidecars, snakemake.input.regions),
+    snakemake.output.group_sidecar,
 )
-for sidecar, path in zip(subjects, snakemake.output.sidecars, strict=True):
-    write_json(sidecar, path)
-write_json(group_sidecar, snakemake.output.group_sidecar)

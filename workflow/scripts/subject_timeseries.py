@@ -1,7 +1,8 @@
-"""One subject's regional timeseries, confounds regressed out.
+"""One subject's regional timeseries, confounds regressed out, and its matrices.
 
 From the smoothed data the reduction kept when the smoothing is the same (the
-seed's case), else from the image smoothed here.
+seed's case), else from the image smoothed here. The matrices are those of the
+subject-level kinds (the tangent kind needs the whole group).
 """
 
 from script_setup import start
@@ -11,7 +12,12 @@ start(snakemake)
 import nibabel as nib
 import numpy as np
 
-from regions_connectome.connectivity import subject_timeseries, timeseries_sidecar
+from regions_connectome.connectivity import (
+    subject_matrices,
+    subject_relmat_sidecar,
+    subject_timeseries,
+    timeseries_sidecar,
+)
 from regions_connectome.denoising import select_confounds
 from regions_connectome.io import read_tsv_column, write_array_tsv, write_json
 from regions_connectome.niimg import load_functional, smoothed_in_mask, varying_voxels
@@ -48,7 +54,17 @@ timeseries = subject_timeseries(
 )
 volumes = range(smoothed.shape[0]) if denoising.sample_mask is None else denoising.sample_mask
 write_array_tsv(timeseries, snakemake.output.timeseries, labels, volumes, "volume")
-write_json(
-    timeseries_sidecar(subject, snakemake.input, denoising, params, len(timeseries)),
-    snakemake.output.sidecar,
-)
+sidecar = timeseries_sidecar(subject, snakemake.input, denoising, params, len(timeseries))
+write_json(sidecar, snakemake.output.sidecar)
+kinds = snakemake.params.kinds
+matrices = subject_matrices(timeseries, kinds, f"subject {subject}")
+for kind, matrix, path, sidecar_path in zip(
+    kinds, matrices, snakemake.output.relmats, snakemake.output.relmat_sidecars, strict=True
+):
+    write_array_tsv(matrix, path, labels, labels, "region")
+    write_json(
+        subject_relmat_sidecar(
+            kind, subject, sidecar, snakemake.output.timeseries, snakemake.input.regions
+        ),
+        sidecar_path,
+    )
