@@ -19,9 +19,7 @@ FIGURES = {
     "plot_regions",
     "plot_matrix",
     "plot_connectome",
-    "plot_networks",
     "plot_quality",
-    "plot_interactive",
 }
 # The provenance record holds the config and the inputs' checksums: it is
 # rewritten whenever either changes.
@@ -105,10 +103,8 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
         ("subject_timeseries", "subject=02"),
         ("group_connectivity", "kind=correlation"),
         ("connectivity_table", ""),
-        ("plot_matrix", "suffix="),
         ("plot_connectome", ""),
         ("plot_quality", ""),
-        ("plot_interactive", ""),
         ("provenance", ""),
     }
 

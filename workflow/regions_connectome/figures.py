@@ -113,7 +113,8 @@ def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
     path : str or pathlib.Path
         PNG to write.
     title : str or None, default=None
-        Defaults to "Correlation between N regions".
+        Defaults to "<Kind> between N regions" ("Tangent: group reference,
+        N regions" for the tangent kind).
     dpi : int, default=100
         Resolution.
     kind : str, default="correlation"
@@ -122,6 +123,12 @@ def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
     from nilearn.plotting import plot_matrix as nilearn_plot_matrix
 
     n = len(matrix)
+    if title is None:
+        title = (
+            f"Tangent: group reference, {n} regions"
+            if kind == "tangent"
+            else f"{kind.capitalize()} between {n} regions"
+        )
     vmax = matrix_range(matrix.to_numpy(), kind)
     size = max(6.0, 0.3 * n + 3)
     figure = plt.figure(figsize=(size, size * 0.85))
@@ -131,7 +138,7 @@ def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
         vmin=-vmax,
         vmax=vmax,
         colorbar=True,
-        title=title or f"Correlation between {n} regions",
+        title=title,
         figure=figure,
     )
     _save(figure, path, dpi)

@@ -232,17 +232,6 @@ def kind_of(wildcards):
     return KINDS[wildcards.kind]
 
 
-def figure_kind(wildcards):
-    """Kind shown by a matrix figure: ``matrix.png`` is the correlation."""
-    return KINDS[wildcards.suffix.removeprefix("_meas-") or "correlation"]
-
-
-def figure_relmat(wildcards):
-    """Group matrix shown by a matrix figure."""
-    kind = wildcards.suffix.removeprefix("_meas-") or "correlation"
-    return f"results/group/meas-{kind}_relmat.tsv"
-
-
 def timeseries_params(wildcards):
     """The timeseries masker's parameters; ``t_r`` from the image's BIDS sidecar
     when the config leaves it unset."""

@@ -27,14 +27,33 @@ rule plot_components:
         "../scripts/plot_components.py"
 
 
+# The regions as an atlas, each network beside its regions, the interactive
+# view: all drawn from the regions (which change whenever the components do).
 rule plot_regions:
     input:
+        components=rules.decompose.output.components,
         regions=rules.extract_regions.output.regions,
+        table=rules.extract_regions.output.table,
     output:
-        report(
+        atlas=report(
             "results/figures/regions.png",
             category="Regions",
             caption="../report/regions.rst",
+        ),
+        networks=[
+            report(
+                f"results/figures/network-{component}.png",
+                category="Per network",
+                caption="../report/network.rst",
+                labels={"figure": f"network {component}"},
+            )
+            for component in COMPONENTS
+        ],
+        html=report(
+            "results/figures/regions.html",
+            category="Regions",
+            caption="../report/regions_html.rst",
+            labels={"figure": "interactive regions"},
         ),
     log:
         "results/logs/plot_regions.log",
@@ -45,7 +64,7 @@ rule plot_regions:
     threads: 1
     resources:
         mem_mb=memory(1500),
-        runtime=10,
+        runtime=20,
     params:
         n_components=config["decomposition"]["n_components"],
         dpi=config["figures"]["dpi"],
@@ -53,21 +72,21 @@ rule plot_regions:
         "../scripts/plot_regions.py"
 
 
+# The group matrix of each kind other than the correlation (whose matrix is
+# drawn with the connectome).
 rule plot_matrix:
     input:
-        relmat=figure_relmat,
+        relmat="results/group/meas-{kind}_relmat.tsv",
     output:
         report(
-            "results/figures/matrix{suffix}.png",
+            "results/figures/matrix_meas-{kind}.png",
             category="Connectivity",
             caption="../report/matrix.rst",
         ),
     log:
-        "results/logs/plot_matrix/matrix{suffix}.log",
+        "results/logs/plot_matrix/matrix_meas-{kind}.log",
     benchmark:
-        "results/benchmarks/plot_matrix/matrix{suffix}.tsv"
-    wildcard_constraints:
-        suffix="|_meas-[a-z]+",
+        "results/benchmarks/plot_matrix/matrix_meas-{kind}.tsv"
     conda:
         ENV
     threads: 1
@@ -75,21 +94,33 @@ rule plot_matrix:
         mem_mb=memory(1000),
         runtime=10,
     params:
-        kind=figure_kind,
+        kind=kind_of,
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_matrix.py"
 
 
+# The mean correlation connectome: matrix, glass brain and 3D view.
 rule plot_connectome:
     input:
         relmat="results/group/meas-correlation_relmat.tsv",
         table=rules.extract_regions.output.table,
     output:
-        report(
+        matrix=report(
+            "results/figures/matrix.png",
+            category="Connectivity",
+            caption="../report/matrix.rst",
+        ),
+        figure=report(
             "results/figures/connectome.png",
             category="Connectivity",
             caption="../report/connectome.rst",
+        ),
+        html=report(
+            "results/figures/connectome.html",
+            category="Connectivity",
+            caption="../report/connectome_html.rst",
+            labels={"figure": "interactive connectome"},
         ),
     log:
         "results/logs/plot_connectome.log",
@@ -99,44 +130,13 @@ rule plot_connectome:
         ENV
     threads: 1
     resources:
-        mem_mb=memory(1000),
+        mem_mb=memory(1500),
         runtime=10,
     params:
         edge_threshold=config["figures"]["edge_threshold"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_connectome.py"
-
-
-rule plot_networks:
-    input:
-        components=rules.decompose.output.components,
-        regions=rules.extract_regions.output.regions,
-        table=rules.extract_regions.output.table,
-    output:
-        figures=[
-            report(
-                f"results/figures/network-{component}.png",
-                category="Per network",
-                caption="../report/network.rst",
-                labels={"figure": f"network {component}"},
-            )
-            for component in COMPONENTS
-        ],
-    log:
-        "results/logs/plot_networks.log",
-    benchmark:
-        "results/benchmarks/plot_networks.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=memory(1500),
-        runtime=20,
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../scripts/plot_networks.py"
 
 
 rule plot_quality:
@@ -177,37 +177,3 @@ rule plot_quality:
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_quality.py"
-
-
-rule plot_interactive:
-    input:
-        relmat="results/group/meas-correlation_relmat.tsv",
-        table=rules.extract_regions.output.table,
-        regions=rules.extract_regions.output.regions,
-    output:
-        connectome=report(
-            "results/figures/connectome.html",
-            category="Connectivity",
-            caption="../report/connectome_html.rst",
-            labels={"figure": "interactive connectome"},
-        ),
-        regions=report(
-            "results/figures/regions.html",
-            category="Regions",
-            caption="../report/regions_html.rst",
-            labels={"figure": "interactive regions"},
-        ),
-    log:
-        "results/logs/plot_interactive.log",
-    benchmark:
-        "results/benchmarks/plot_interactive.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=memory(1500),
-        runtime=10,
-    params:
-        edge_threshold=config["figures"]["edge_threshold"],
-    script:
-        "../scripts/plot_interactive.py"

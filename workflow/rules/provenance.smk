@@ -11,6 +11,9 @@ rule provenance:
         "results/logs/provenance.log",
     benchmark:
         "results/benchmarks/provenance.tsv"
+    # Below the default 0: the record waits for a core that nothing else needs
+    # (the group decomposition runs on one core).
+    priority: -1
     conda:
         ENV
     threads: 1

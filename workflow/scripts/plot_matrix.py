@@ -1,4 +1,4 @@
-"""Figure: a group connectivity matrix."""
+"""Figure: the group matrix of a connectivity kind other than the correlation."""
 
 from script_setup import start
 
@@ -7,16 +7,9 @@ start(snakemake, uses=("nilearn.plotting",))
 from regions_connectome.figures import plot_matrix
 from regions_connectome.io import read_tsv
 
-matrix = read_tsv(snakemake.input.relmat)
-kind = snakemake.params.kind
 plot_matrix(
-    matrix,
+    read_tsv(snakemake.input.relmat),
     snakemake.output[0],
-    title=(
-        f"Tangent: group reference, {len(matrix)} regions"
-        if kind == "tangent"
-        else f"{kind.capitalize()} between {len(matrix)} regions"
-    ),
     dpi=snakemake.params.dpi,
-    kind=kind,
+    kind=snakemake.params.kind,
 )
