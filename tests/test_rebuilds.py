@@ -81,6 +81,14 @@ def test_figure_option_reruns_only_figures(project):
     assert jobs and rules(jobs) <= FIGURES | RECORD
 
 
+def test_an_option_of_the_other_method_reruns_nothing(project):
+    """CanICA's n_init does not enter DictLearning (the default method)."""
+    jobs = planned_jobs(dry_run(project, decomposition={"n_init": 3}))
+    assert rules(jobs) <= RECORD
+    jobs = planned_jobs(dry_run(project, decomposition={"alpha": 5}))
+    assert "decompose" in rules(jobs) and "reduce_subject" not in rules(jobs)
+
+
 def test_region_threshold_reruns_regions_and_after_only(project):
     jobs = planned_jobs(dry_run(project, regions={"threshold": 0.4}))
     assert "extract_regions" in rules(jobs)

@@ -17,8 +17,9 @@ import numpy as np
 
 METHODS = ("dictlearning", "canica")
 
-# Parameters shared by both estimators, and those specific to each one.
-_COMMON = (
+# Parameters shared by both estimators: their masker's and the per-subject
+# reduction's (so changing, say, alpha redoes no subject's reduction).
+REDUCTION_KEYS = (
     "n_components",
     "smoothing_fwhm",
     "random_state",
@@ -28,10 +29,29 @@ _COMMON = (
     "high_pass",
     "t_r",
 )
-_SPECIFIC = {
+# Parameters of one estimator only.
+METHOD_KEYS = {
     "dictlearning": ("alpha", "n_epochs", "batch_size"),
     "canica": ("threshold", "n_init"),
 }
+
+
+def estimator_keys(method):
+    """The parameters the estimator of ``method`` takes from the config.
+
+    Parameters
+    ----------
+    method : {"dictlearning", "canica"}
+        Decomposition estimator.
+
+    Returns
+    -------
+    tuple of str
+        :data:`REDUCTION_KEYS` and the method's own.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    return REDUCTION_KEYS + METHOD_KEYS[method]
 
 
 def make_estimator(method, params, mask=None):
@@ -42,7 +62,7 @@ def make_estimator(method, params, mask=None):
     method : {"dictlearning", "canica"}
         Which estimator.
     params : dict
-        Estimator parameters (see :data:`_COMMON` and :data:`_SPECIFIC`);
+        Estimator parameters (see :func:`estimator_keys`);
         keys of the other method are ignored, missing keys take nilearn's
         defaults.
     mask : Niimg-like or None, default=None
@@ -54,9 +74,7 @@ def make_estimator(method, params, mask=None):
     """
     from nilearn.decomposition import CanICA, DictLearning
 
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    keys = _COMMON + _SPECIFIC[method]
+    keys = estimator_keys(method)
     # A None is passed on: smoothing_fwhm: null means no smoothing (nilearn's
     # default would be 4 mm), threshold: null no thresholding.
     kwargs = {key: params[key] for key in keys if key in params}

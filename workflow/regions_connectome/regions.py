@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# RegionExtractor parameters used for extraction, and those its masker uses
-# to extract timeseries afterwards.
-_EXTRACTION_KEYS = ("threshold", "thresholding_strategy", "extractor", "min_region_size")
-_MASKER_KEYS = (
+# RegionExtractor parameters used for extraction (its smoothing included), and
+# those its masker uses to extract timeseries afterwards.
+EXTRACTION_KEYS = (
+    "threshold",
+    "thresholding_strategy",
+    "extractor",
+    "min_region_size",
+    "smoothing_fwhm",
+)
+MASKER_KEYS = (
     "smoothing_fwhm",
     "standardize",
     "standardize_confounds",
@@ -55,7 +61,7 @@ def extract_regions(components_img, params):
 
     extractor = RegionExtractor(
         components_img,
-        **_kwargs(params, _EXTRACTION_KEYS + ("smoothing_fwhm",)),
+        **_kwargs(params, EXTRACTION_KEYS),
     )
     try:
         extractor.fit()
@@ -148,6 +154,6 @@ def regions_masker(regions_img, params):
     from nilearn.maskers import NiftiMapsMasker
 
     defaults = {"smoothing_fwhm": 6, "standardize": False, "detrend": False}
-    kwargs = defaults | _kwargs(params, _MASKER_KEYS)
+    kwargs = defaults | _kwargs(params, MASKER_KEYS)
     masker = NiftiMapsMasker(regions_img, resampling_target="data", **kwargs)
     return masker.fit()

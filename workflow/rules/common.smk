@@ -9,6 +9,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from regions_connectome.connectivity import GROUP_KINDS
+from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
+from regions_connectome.regions import EXTRACTION_KEYS, MASKER_KEYS
 from regions_connectome.inputs import (
     FETCHERS,
     INPUT_LABEL,
@@ -159,7 +161,7 @@ def smoothed_data(wildcards):
     """
     if config["regions"]["smoothing_fwhm"] != config["decomposition"]["smoothing_fwhm"]:
         return []
-    return "results/sub-{0}/sub-{0}_desc-smoothed_bold.npz".format(wildcards.subject)
+    return expand(rules.reduce_subject.output.smoothed, subject=wildcards.subject)
 
 
 def reduced_data(wildcards):
@@ -235,18 +237,7 @@ def kind_of(wildcards):
 def timeseries_params(wildcards):
     """The timeseries masker's parameters; ``t_r`` from the image's BIDS sidecar
     when the config leaves it unset."""
-    params = pick(
-        "regions",
-        [
-            "smoothing_fwhm",
-            "standardize",
-            "standardize_confounds",
-            "detrend",
-            "low_pass",
-            "high_pass",
-            "t_r",
-        ],
-    )
+    params = pick("regions", MASKER_KEYS)
     t_r = SUBJECTS.get("t_r", {}).get(wildcards.subject)
     if params["t_r"] is None and t_r is not None and t_r == t_r:  # not NaN
         params["t_r"] = float(t_r)

@@ -1,18 +1,5 @@
 # Group mask, per-subject reduction, group decomposition.
 
-# The masker settings that the per-subject reduction depends on (and nothing
-# else, so that changing, say, alpha does not redo any subject).
-REDUCTION_KEYS = [
-    "n_components",
-    "smoothing_fwhm",
-    "random_state",
-    "standardize",
-    "detrend",
-    "low_pass",
-    "high_pass",
-    "t_r",
-]
-
 
 rule subject_epi_mask:
     input:
@@ -60,7 +47,7 @@ rule reduce_subject:
         mask=rules.group_mask.output.mask,
     output:
         reduced="results/sub-{subject}/sub-{subject}_desc-reduced_data.npy",
-        masked="results/sub-{subject}/sub-{subject}_desc-smoothed_bold.npz",
+        smoothed="results/sub-{subject}/sub-{subject}_desc-smoothed_bold.npz",
     log:
         "results/logs/reduce_subject/sub-{subject}.log",
     benchmark:
@@ -95,6 +82,8 @@ rule decompose:
         runtime=60,
     params:
         method=config["decomposition"]["method"],
-        decomposition=config["decomposition"],
+        decomposition=pick(
+            "decomposition", estimator_keys(config["decomposition"]["method"])
+        ),
     script:
         "../scripts/decompose.py"

@@ -18,15 +18,6 @@ rule extract_regions:
         mem_mb=memory(2000),
         runtime=10,
     params:
-        regions=pick(
-            "regions",
-            [
-                "threshold",
-                "thresholding_strategy",
-                "extractor",
-                "min_region_size",
-                "smoothing_fwhm",
-            ],
-        ),
+        regions=pick("regions", EXTRACTION_KEYS),
     script:
         "../scripts/extract_regions.py"
