@@ -160,3 +160,15 @@ def test_the_package_modules_of_per_subject_jobs_do_not_import_nilearn():
         [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_intersect_masks_is_nilearns():
+    from nilearn.masking import intersect_masks
+
+    rng = np.random.default_rng(3)
+    masks = [rng.random((9, 8, 7)) > 0.4 for _ in range(5)]
+    masks[0][:2] = True
+    imgs = [nib.Nifti1Image(m.astype(np.uint8), np.eye(4)) for m in masks]
+    for threshold in (0.5, 0.2, 1.0):
+        expected = nilearn_data(intersect_masks(imgs, threshold=threshold, connected=True)) != 0
+        np.testing.assert_array_equal(niimg.intersect_masks(masks, threshold), expected)

@@ -125,17 +125,36 @@ def intersect_subject_masks(mask_imgs):
 
     Parameters
     ----------
-    mask_imgs : list of Niimg-like
+    mask_imgs : list of str or nibabel images
         Subject masks from :func:`compute_subject_epi_mask`, in subject order.
 
     Returns
     -------
     nibabel.nifti1.Nifti1Image
-        Voxels in at least half of the subject masks, largest connected part.
-    """
-    from nilearn.masking import intersect_masks
+        Voxels in more than half of the subject masks, largest connected
+        part: ``nilearn.masking.intersect_masks(threshold=0.5,
+        connected=True)``, computed by
+        :func:`regions_connectome.niimg.intersect_masks`.
 
-    return intersect_masks(list(mask_imgs), threshold=0.5, connected=True)
+    Raises
+    ------
+    ValueError
+        If the masks are not on one grid.
+    """
+    import nibabel as nib
+
+    from regions_connectome.niimg import intersect_masks
+
+    imgs = [m if hasattr(m, "dataobj") else nib.load(m) for m in mask_imgs]
+    first = imgs[0]
+    for img in imgs[1:]:
+        if img.shape != first.shape or not np.array_equal(img.affine, first.affine):
+            raise ValueError(
+                f"subject masks on different grids: {img.shape} vs {first.shape}; "
+                "resample the images to one grid first"
+            )
+    masks = [np.asanyarray(img.dataobj) != 0 for img in imgs]
+    return nib.Nifti1Image(intersect_masks(masks).astype(np.uint8), first.affine)
 
 
 def template_mask(reference_img):

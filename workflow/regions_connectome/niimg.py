@@ -124,11 +124,24 @@ def load_functional(path, label=None):
             f"{who}image {path} has shape {data.shape}: a 4D image with at least two "
             "volumes is needed"
         )
-    if not varying_voxels(data).any():
+    if not _changes_over_time(data):
         raise UnreadableImageError(
             f"{who}image {path} has no signal: every voxel is constant over time"
         )
     return img
+
+
+def _finite(volume):
+    """A volume with its non-finite values as 0 (nilearn's maskers' rule)."""
+    if volume.dtype.kind == "f" and not np.isfinite(volume).all():
+        return np.where(np.isfinite(volume), volume, 0)
+    return volume
+
+
+def _changes_over_time(data):
+    """Whether any voxel of a 4D array changes, stopping at the first volume that differs."""
+    first = _finite(data[..., 0])
+    return any(np.any(_finite(data[..., t]) != first) for t in range(1, data.shape[-1]))
 
 
 def varying_voxels(data):
@@ -294,6 +307,27 @@ def largest_connected_component(mask):
     counts = np.bincount(labels.ravel())
     counts[0] = 0
     return labels == counts.argmax()
+
+
+def intersect_masks(masks, threshold=0.5):
+    """Voxels in more than ``threshold`` of the masks, largest connected part.
+
+    ``nilearn.masking.intersect_masks(masks, threshold, connected=True)``.
+
+    Parameters
+    ----------
+    masks : sequence of numpy.ndarray of bool
+        Binary masks on one grid.
+    threshold : float, default=0.5
+        Fraction of the masks a voxel must be in (more than).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    counts = np.sum([np.asarray(mask, dtype=int) for mask in masks], axis=0)
+    group = counts > min(threshold, 1 - 1.0e-7) * len(masks)
+    return largest_connected_component(group) if group.any() else group
 
 
 def epi_mask(data, lower_cutoff=0.2, upper_cutoff=0.85, opening=2):

@@ -89,7 +89,7 @@ def software_versions():
     return versions
 
 
-def provenance(config, subjects, n_volumes):
+def provenance(config, subjects, n_volumes, group_mask=None):
     """The provenance record of a run.
 
     Parameters
@@ -100,12 +100,16 @@ def provenance(config, subjects, n_volumes):
         Per subject label, ``func`` and ``confounds`` paths (``None`` if none).
     n_volumes : dict of str to int
         Volumes of each subject's image.
+    group_mask : str or None, default=None
+        The group mask the run used (with ``mask: epi``, computed from the
+        data).
 
     Returns
     -------
     dict
-        ``config``, ``software``, ``platform`` and ``inputs`` (per subject:
-        each file's path, size and SHA-256, and the number of volumes).
+        ``config``, ``software``, ``platform``, ``inputs`` (per subject:
+        each file's path, size and SHA-256, and the number of volumes) and
+        ``group_mask`` (path, size and SHA-256).
     """
     inputs = {}
     for label, files in subjects.items():
@@ -117,6 +121,7 @@ def provenance(config, subjects, n_volumes):
         "software": software_versions(),
         "platform": platform.platform(),
         "inputs": inputs,
+        "group_mask": None if group_mask is None else file_record(group_mask),
     }
 
 

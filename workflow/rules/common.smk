@@ -161,7 +161,7 @@ def smoothed_data(wildcards):
     """
     if config["regions"]["smoothing_fwhm"] != config["decomposition"]["smoothing_fwhm"]:
         return []
-    return expand(rules.reduce_subject.output.smoothed, subject=wildcards.subject)
+    return rules.reduce_subject.output.smoothed.format(subject=wildcards.subject)
 
 
 def reduced_data(wildcards):

@@ -4,6 +4,7 @@
 rule provenance:
     input:
         files=all_inputs,
+        mask=rules.group_mask.output.mask,
     output:
         provenance="results/provenance.json",
         methods="results/methods.md",
@@ -12,7 +13,7 @@ rule provenance:
     benchmark:
         "results/benchmarks/provenance.tsv"
     # Below the default 0: the record waits for a core that nothing else needs
-    # (the group decomposition runs on one core).
+    # (once the group mask exists, that is while the decomposition runs on one).
     priority: -1
     conda:
         ENV

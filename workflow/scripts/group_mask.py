@@ -2,7 +2,7 @@
 
 from script_setup import start
 
-start(snakemake, uses=("nilearn.masking",))
+start(snakemake)
 
 from regions_connectome.decomposition import group_mask
 from regions_connectome.io import write_nifti

@@ -12,7 +12,8 @@ from regions_connectome.provenance import methods_text, provenance
 subjects = snakemake.params.subjects
 n_volumes = {label: nib.load(files["func"]).shape[3] for label, files in subjects.items()}
 config = dict(snakemake.params.config)
-write_json(provenance(config, subjects, n_volumes), snakemake.output.provenance)
+record = provenance(config, subjects, n_volumes, snakemake.input.mask)
+write_json(record, snakemake.output.provenance)
 has_confounds = any(files["confounds"] for files in subjects.values())
 with atomic_output(snakemake.output.methods) as tmp:
     tmp.write_text(methods_text(config, len(subjects), n_volumes.values(), has_confounds))
