@@ -17,9 +17,16 @@ sys.path.insert(0, str(PROJECT / "bench"))
 SHARED = PROJECT.parent / "shared"
 ADHD_CONFOUNDS = SHARED / "data" / "adhd200_confounds" / "data"
 
+from regions_connectome.decomposition import REDUCTION_KEYS  # noqa: E402
 from regions_connectome.synthetic import write_cohort  # noqa: E402, F401
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+# The per-subject reduction's parameters, as config.yaml sets them.
+REDUCTION_PARAMS = {
+    key: yaml.safe_load((PROJECT / "config.yaml").read_text())["decomposition"][key]
+    for key in REDUCTION_KEYS
+}
 
 
 @pytest.fixture(scope="session")

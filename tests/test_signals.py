@@ -18,6 +18,7 @@ from nilearn.decomposition._base import _fast_svd, _mask_and_reduce_single
 from nilearn.maskers import MultiNiftiMasker, NiftiMapsMasker
 from nilearn.signal import clean as nilearn_clean
 
+from conftest import REDUCTION_PARAMS
 from regions_connectome import signals
 
 
@@ -111,21 +112,17 @@ def test_reduction_is_nilearns_per_subject_reduction(small_cohort):
 
     img = load_functional(small_cohort.parent / "sub-02_bold.nii.gz")
     mask = nib.Nifti1Image(epi_mask(np.asanyarray(img.dataobj)).astype(np.uint8), img.affine)
-    params = {
-        "n_components": 5,
-        "smoothing_fwhm": 6.0,
-        "random_state": 0,
-        "standardize": True,
-        "detrend": True,
-        "low_pass": None,
-        "high_pass": None,
-        "t_r": None,
-    }
+    params = REDUCTION_PARAMS
     reduced, smoothed, varies = reduce_subject(img, mask, params)
     masker = fitted_masker("dictlearning", params, mask)
     assert isinstance(masker, MultiNiftiMasker)
     expected = _mask_and_reduce_single(
-        masker, img, None, reduction_ratio=None, n_samples=5, random_state=0
+        masker,
+        img,
+        None,
+        reduction_ratio=None,
+        n_samples=params["n_components"],
+        random_state=params["random_state"],
     )
     np.testing.assert_array_equal(reduced, expected)
     assert smoothed.shape == (img.shape[3], int(np.asarray(mask.dataobj).sum())) and varies.all()

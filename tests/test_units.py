@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ADHD_CONFOUNDS
+from conftest import ADHD_CONFOUNDS, REDUCTION_PARAMS
 from regions_connectome import synthetic
 from regions_connectome.connectivity import (
     check_region_signals,
@@ -252,17 +252,7 @@ def test_reduction_cache_marks_voxels_without_signal(subject, planted):
     data[constant] = 3.0
     data[missing] = np.nan
     changed = nib.Nifti1Image(data, img.affine, img.header)
-    params = {
-        "n_components": 4,
-        "smoothing_fwhm": 6.0,
-        "random_state": 0,
-        "standardize": True,
-        "detrend": True,
-        "low_pass": None,
-        "high_pass": None,
-        "t_r": None,
-    }
-    _, _, varies = reduce_subject(changed, mask, params)
+    _, _, varies = reduce_subject(changed, mask, REDUCTION_PARAMS | {"n_components": 4})
     np.testing.assert_array_equal(varies, varying_voxels(data)[np.asarray(mask.dataobj) != 0])
     assert (~varies).sum() == 2
 
