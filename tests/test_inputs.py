@@ -137,3 +137,25 @@ def test_a_connectivity_kind_outside_the_list_is_refused(tmp_path):
     )
     assert process.returncode != 0
     assert "'../../x' is not one of" in process.stdout
+
+
+def test_a_subject_without_confounds_runs_through(small_cohort, tmp_path):
+    """An empty confounds cell, through the check, the saved inputs and a real run.
+
+    As pandas 3 reads it; that subject's timeseries regress nothing out.
+    """
+    import json
+
+    rows = pd.read_csv(small_cohort, sep="\t", dtype=str)
+    rows["func"] = [str(small_cohort.parent / f) for f in rows["func"]]
+    rows["confounds"] = [str(small_cohort.parent / f) for f in rows["confounds"]]
+    rows.loc[1, "confounds"] = ""
+    sheet = write_sheet(tmp_path, rows.itertuples(index=False))
+    run_snakemake(tmp_path, config={"subjects": str(sheet), "mask": "template"})
+    label = rows.loc[1, "subject"]
+    sidecar = json.loads(
+        (tmp_path / f"results/sub-{label}/sub-{label}_timeseries.json").read_text()
+    )
+    assert sidecar["confounds"] is None and sidecar["confounds_regressed_out"] == []
+    record = json.loads((tmp_path / "results" / "provenance.json").read_text())
+    assert record["inputs"][label]["confounds"] is None

@@ -48,6 +48,11 @@ def _resolve(value, folder):
     return str(path if path.is_absolute() else folder / path)
 
 
+def _optional(values, index):
+    """A column of paths where None means none (pandas 3 would make None NaN in a str column)."""
+    return pd.Series(list(values), index=index, dtype=object)
+
+
 def read_sample_sheet(path):
     """Read and check a tab-separated sample sheet.
 
@@ -97,7 +102,7 @@ def read_sample_sheet(path):
 
     folder = path.resolve().parent
     sheet["func"] = [_resolve(v, folder) for v in sheet["func"]]
-    sheet["confounds"] = [_resolve(v, folder) for v in sheet["confounds"]]
+    sheet["confounds"] = _optional((_resolve(v, folder) for v in sheet["confounds"]), sheet.index)
     for row in sheet.itertuples():
         if row.func is None:
             raise InputError(f"sample sheet {path}: subject {row.subject} has no func file")
@@ -344,7 +349,9 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
 
     reference = None
     n_volumes, resample = [], []
-    for label, row in table.iterrows():
+    # itertuples keeps each column's values (iterrows would turn a missing
+    # confounds file into NaN under pandas 3's string columns).
+    for label, row in zip(table.index, table.itertuples(index=False), strict=True):
         try:
             img = nib.load(row.func)
         except Exception as error:  # nibabel raises several kinds on a bad header
@@ -414,7 +421,9 @@ def read_inputs_table(path):
         saved.
     """
     table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False).set_index("subject")
-    table["confounds"] = [None if v in ("", "n/a") else v for v in table["confounds"]]
+    table["confounds"] = _optional(
+        (None if v in ("", "n/a") else v for v in table["confounds"]), table.index
+    )
     if "t_r" in table:
         table["t_r"] = [None if v in ("", "n/a") else float(v) for v in table["t_r"]]
     if "n_volumes" in table:

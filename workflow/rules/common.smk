@@ -225,7 +225,7 @@ def subject_files():
     """Subject label -> its func and confounds paths (for the provenance)."""
     return {
         label: {"func": row.func, "confounds": row.confounds}
-        for label, row in SUBJECTS.iterrows()
+        for label, row in zip(SUBJECTS.index, SUBJECTS.itertuples(index=False))
     }
 
 
