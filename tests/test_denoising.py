@@ -67,3 +67,17 @@ def test_the_check_before_any_job_names_subject_and_file(tmp_path):
         )
         with pytest.raises(InputError, match=f"subject 07: confounds file {path}.*{message}"):
             check_inputs(table, settings)
+
+
+def test_too_few_volumes_say_why(tmp_path):
+    from regions_connectome.denoising import select_confounds
+
+    path = tmp_path / "short.tsv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(12, 6)), columns=list("abcdef")).to_csv(
+        path, sep="\t", index=False
+    )
+    settings = {"columns": "all", "strategy": None, "min_degrees_of_freedom": 10}
+    with pytest.raises(ConfoundsError, match="the scan is too short for these confounds") as error:
+        select_confounds("short_bold.nii.gz", path, settings, n_volumes=12)
+    assert "scrubbing" not in str(error.value)

@@ -159,3 +159,21 @@ def test_a_subject_without_confounds_runs_through(small_cohort, tmp_path):
     assert sidecar["confounds"] is None and sidecar["confounds_regressed_out"] == []
     record = json.loads((tmp_path / "results" / "provenance.json").read_text())
     assert record["inputs"][label]["confounds"] is None
+
+
+def test_two_subjects_naming_one_image_stop_the_run(tmp_path):
+    import nibabel as nib
+    import numpy as np
+
+    from regions_connectome.inputs import check_inputs
+
+    image = tmp_path / "bold.nii.gz"
+    data = np.random.default_rng(0).normal(size=(4, 4, 4, 3)).astype(np.float32)
+    nib.Nifti1Image(data, np.eye(4)).to_filename(image)
+    (tmp_path / "link.nii.gz").symlink_to(image)
+    table = pd.DataFrame(
+        {"func": [str(image), str(tmp_path / "link.nii.gz")], "confounds": [None, None]},
+        index=pd.Index(["A", "B"], name="subject"),
+    )
+    with pytest.raises(InputError, match=r"subjects A and B name the same image .*link.nii.gz"):
+        check_inputs(table, None)

@@ -169,8 +169,22 @@ def test_template_mask_and_user_mask_grid_check(tmp_path, planted):
     assert template.shape == mask.shape and 0 < template.get_fdata().mean() < 1
     wrong = tmp_path / "wrong.nii.gz"
     nib.Nifti1Image(np.ones((5, 5, 5), np.uint8), np.eye(4)).to_filename(wrong)
-    with pytest.raises(ValueError, match="is not on the grid of"):
+    with pytest.raises(ValueError, match=r"is not on the grid of .*shape \(5, 5, 5\) vs"):
         group_mask(str(wrong), reference=str(reference), mask_file=str(wrong))
+    shifted = tmp_path / "shifted.nii.gz"
+    moved = networks.affine.copy()
+    moved[:3, 3] += 6.0
+    nib.Nifti1Image(np.asarray(mask.dataobj), moved).to_filename(shifted)
+    with pytest.raises(ValueError, match=r"same shape, affine\n(.|\n)*vs\n"):
+        group_mask(str(shifted), reference=str(reference), mask_file=str(shifted))
+    probability = tmp_path / "probability.nii.gz"
+    values = np.asarray(mask.dataobj) * np.linspace(0.1, 1, mask.shape[2])
+    nib.Nifti1Image(values.astype(np.float32), networks.affine).to_filename(probability)
+    with pytest.raises(ValueError, match=r"probability.nii.gz is not binary"):
+        group_mask(str(probability), reference=str(reference), mask_file=str(probability))
+    binary = tmp_path / "binary.nii.gz"
+    nib.Nifti1Image(np.asarray(mask.dataobj), networks.affine).to_filename(binary)
+    group_mask(str(binary), reference=str(reference), mask_file=str(binary))
 
 
 def test_regions_split_a_bilateral_network(planted):

@@ -200,10 +200,15 @@ def check_mask_grid(mask_img, reference_img, mask_name, reference_name):
     if mask_img.shape[:3] != reference_img.shape[:3] or not np.allclose(
         mask_img.affine, reference_img.affine, atol=1e-3
     ):
+        differs = (
+            f"shape {mask_img.shape[:3]} vs {reference_img.shape[:3]}"
+            if mask_img.shape[:3] != reference_img.shape[:3]
+            else "same shape, affine\n"
+            f"{np.round(mask_img.affine, 3)}\nvs\n{np.round(reference_img.affine, 3)}"
+        )
         raise ValueError(
-            f"mask {mask_name} (shape {mask_img.shape[:3]}) is not on the grid of "
-            f"{reference_name} (shape {reference_img.shape[:3]}): resample it to "
-            "the data first"
+            f"mask {mask_name} is not on the grid of {reference_name} ({differs}): "
+            "resample it to the data first"
         )
 
 
@@ -239,6 +244,14 @@ def group_mask(strategy, subject_masks=(), reference=None, mask_file=None):
         if mask.ndim != 3:
             raise ValueError(f"mask {mask_file} must be 3D, it has shape {mask.shape}")
         check_mask_grid(mask, nib.load(reference), mask_file, reference)
+        values = np.unique(np.asanyarray(mask.dataobj))
+        if len(values) > 2 or (len(values) == 2 and 0 not in values):
+            raise ValueError(
+                f"mask {mask_file} is not binary: it holds {len(values)} values from "
+                f"{values.min():g} to {values.max():g} (a probability map, or a mask "
+                "resampled with linear interpolation?). Threshold it, or resample it "
+                "with nearest-neighbour interpolation"
+            )
     data = (np.asarray(mask.dataobj) > 0).astype(np.uint8)
     if not data.any():
         raise ValueError(f"group mask ({strategy}) is empty")

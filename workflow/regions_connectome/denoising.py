@@ -279,11 +279,18 @@ def select_confounds(func, confounds_path, settings, n_volumes=None, lean=False)
         )
     minimum = int(settings.get("min_degrees_of_freedom", 10))
     if denoising.n_kept - denoising.n_regressors < minimum:
+        scrubbed = denoising.n_kept < denoising.n_volumes
+        remedy = (
+            "relax the scrubbing thresholds, use fewer confounds or leave the subject out"
+            if scrubbed
+            else "the scan is too short for these confounds: use fewer confounds columns "
+            "or leave the subject out"
+        )
         raise ConfoundsError(
             f"confounds of {func}: {denoising.n_kept} volume(s) kept "
             f"(of {denoising.n_volumes}) for {denoising.n_regressors} regressors leaves "
             f"fewer than {minimum} degrees of freedom (confounds.min_degrees_of_freedom); "
-            "relax the scrubbing thresholds or leave the subject out"
+            f"{remedy}"
         )
     denoising.record |= {
         "columns": denoising.columns,

@@ -349,6 +349,15 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
 
     reference = None
     n_volumes, resample = [], []
+    seen = {}
+    for label, func in zip(table.index, table["func"], strict=True):
+        key = Path(func).resolve()
+        if key in seen:
+            raise InputError(
+                f"subjects {seen[key]} and {label} name the same image {func}: "
+                "each input must be its own scan"
+            )
+        seen[key] = label
     # itertuples keeps each column's values (iterrows would turn a missing
     # confounds file into NaN under pandas 3's string columns).
     for label, row in zip(table.index, table.itertuples(index=False), strict=True):
