@@ -177,3 +177,25 @@ def test_two_subjects_naming_one_image_stop_the_run(tmp_path):
     )
     with pytest.raises(InputError, match=r"subjects A and B name the same image .*link.nii.gz"):
         check_inputs(table, None)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"decomposition": {"n_components": 200}}, r"n_components is 200 but subject\(s\) 01 \(60"),
+        ({"regions": {"threshold": 1.5}}, r"1.5 is greater than the maximum of 1"),
+        (
+            {"regions": {"threshold": 150, "thresholding_strategy": "percentile"}},
+            r"150 is greater than the maximum of 100",
+        ),
+    ],
+)
+def test_parameters_that_make_no_sense_stop_before_any_job(small_cohort, tmp_path, config, message):
+    import re
+
+    process = run_snakemake(
+        tmp_path, "--dry-run", config={"subjects": str(small_cohort), **config}, check=False
+    )
+    assert process.returncode != 0
+    assert re.search(message, process.stdout), process.stdout[-2000:]
+    assert not (tmp_path / "results").exists()

@@ -399,6 +399,34 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
     return table.assign(n_volumes=n_volumes, resample=resample)
 
 
+def check_decomposition(n_components, n_volumes):
+    """Stop before any job if a subject has fewer volumes than components.
+
+    Each subject's reduction keeps at most one sample per volume; asked for
+    more components than that, the decomposition comes out with empty maps.
+
+    Parameters
+    ----------
+    n_components : int
+        ``decomposition.n_components``.
+    n_volumes : pandas.Series of int
+        Volumes of each input, by label.
+
+    Raises
+    ------
+    InputError
+        Naming the subjects and their volumes.
+    """
+    short = n_volumes[n_volumes < n_components]
+    if len(short):
+        listed = ", ".join(f"{label} ({n})" for label, n in short.head(5).items())
+        raise InputError(
+            f"decomposition.n_components is {n_components} but subject(s) {listed} have "
+            "fewer volumes: each subject's reduction keeps at most one sample per volume. "
+            "Lower decomposition.n_components or leave those subjects out"
+        )
+
+
 def write_inputs_table(table, path):
     """Save the resolved inputs, for the jobs that parse the workflow again.
 

@@ -16,6 +16,7 @@ from regions_connectome.inputs import (
     INPUT_LABEL,
     InputError,
     bids_inputs,
+    check_decomposition,
     check_inputs,
     demo_subjects,
     fetch_dataset,
@@ -44,6 +45,7 @@ def demo_inputs():
             "confounds": [
                 folder.format(s) + "_desc-confounds_timeseries.tsv" for s in labels
             ],
+            "n_volumes": config["demo"]["n_volumes"],
         },
         index=pd.Index(labels, name="subject"),
     )
@@ -90,6 +92,7 @@ def load_subjects():
 
 
 SUBJECTS = load_subjects()
+check_decomposition(config["decomposition"]["n_components"], SUBJECTS["n_volumes"])
 
 
 # Quick jobs that run in the head process rather than as cluster jobs.
