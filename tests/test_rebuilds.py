@@ -117,6 +117,16 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
     }
 
 
+def test_reordered_sheet_reruns_the_decomposition_and_after(project):
+    """The components depend on the order of the subjects (as in nilearn's script)."""
+    root, _ = project
+    lines = (root / "cohort" / "subjects.tsv").read_text().splitlines()
+    sheet = root / "cohort" / "subjects_reordered.tsv"
+    sheet.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    jobs = planned_jobs(dry_run(project, subjects=str(sheet)))
+    assert {"decompose", "extract_regions", "subject_timeseries"} <= rules(jobs)
+
+
 def test_added_subject_with_fixed_mask_redoes_no_other_reduction(project):
     root, config = project
     bigger = root / "bigger"

@@ -81,6 +81,9 @@ rule decompose:
         mem_mb=memory(4000),
         runtime=60,
     params:
+        # The components depend on the order of the subjects' data: a
+        # reordered sample sheet reruns the decomposition and all after it.
+        subjects=list(SUBJECTS.index),
         method=config["decomposition"]["method"],
         decomposition=pick(
             "decomposition", estimator_keys(config["decomposition"]["method"])
