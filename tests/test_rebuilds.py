@@ -125,6 +125,7 @@ def test_reordered_sheet_reruns_the_decomposition_and_after(project):
     sheet.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
     jobs = planned_jobs(dry_run(project, subjects=str(sheet)))
     assert {"decompose", "extract_regions", "subject_timeseries"} <= rules(jobs)
+    assert not rules(jobs) & {"reduce_subject", "group_mask"}, "the reference grid is kept"
 
 
 def test_added_subject_with_fixed_mask_redoes_no_other_reduction(project):

@@ -326,8 +326,9 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
         timeseries job will (see :func:`regions_connectome.denoising.select_confounds`);
         None checks the images only.
     on_grid_mismatch : {"stop", "resample"}, default="stop"
-        What to do with an image whose shape or affine differs from the first
-        input's: stop, or mark it to be resampled to the first input's grid.
+        What to do with an image whose shape or affine differs from that of
+        the input whose label sorts first (the reference, whatever the order
+        of the table): stop, or mark it to be resampled to that grid.
 
     Returns
     -------
@@ -348,7 +349,7 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
     from regions_connectome.denoising import ConfoundsError, select_confounds
 
     reference = None
-    n_volumes, resample = [], []
+    checked = {}
     seen = {}
     for label, func in zip(table.index, table["func"], strict=True):
         key = Path(func).resolve()
@@ -360,7 +361,8 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
         seen[key] = label
     # itertuples keeps each column's values (iterrows would turn a missing
     # confounds file into NaN under pandas 3's string columns).
-    for label, row in zip(table.index, table.itertuples(index=False), strict=True):
+    rows = sorted(zip(table.index, table.itertuples(index=False), strict=True), key=lambda r: r[0])
+    for label, row in rows:
         try:
             img = nib.load(row.func)
         except Exception as error:  # nibabel raises several kinds on a bad header
@@ -385,7 +387,7 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
                 f"{zooms} mm, affine\n{np.round(grid[1], 3)}\nvs shape {reference[2][0]}, "
                 f"affine\n{np.round(reference[2][1], 3)}\n"
                 "Set inputs: {grid_mismatch: resample} to resample every image to the "
-                "first subject's grid, or give images on one grid"
+                f"grid of subject {reference[0]}, or give images on one grid"
             )
         try:
             if confounds_settings is not None:
@@ -394,9 +396,11 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
                 )
         except (ConfoundsError, OSError) as error:
             raise InputError(f"subject {label}: {error}") from error
-        n_volumes.append(shape[3])
-        resample.append(bool(differs))
-    return table.assign(n_volumes=n_volumes, resample=resample)
+        checked[label] = (shape[3], bool(differs))
+    return table.assign(
+        n_volumes=[checked[label][0] for label in table.index],
+        resample=[checked[label][1] for label in table.index],
+    )
 
 
 def check_decomposition(n_components, n_volumes):

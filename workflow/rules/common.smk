@@ -131,8 +131,9 @@ def func_of(wildcards):
 
 
 def reference_func():
-    """The first subject's image: its grid is the common grid."""
-    return SUBJECTS["func"].iloc[0]
+    """The image whose grid is the common grid: the input whose label sorts first
+    (so that reordering the sample sheet does not change it)."""
+    return SUBJECTS.loc[min(SUBJECTS.index), "func"]
 
 
 def confounds_of(wildcards):
