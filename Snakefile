@@ -1,12 +1,15 @@
 # Regions extraction using Dictionary Learning and functional connectomes:
 # nilearn's gallery example as a Snakemake workflow. See README.md.
 
+from pathlib import Path
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# The workflow's defaults, wherever it runs (--directory); --configfile adds to them.
+configfile: Path(workflow.basedir) / "config.yaml"
 
 
 validate(config, "workflow/schemas/config.schema.yaml")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_snakemake
+from conftest import PROJECT, SNAKEMAKE, run_snakemake
 
 SMALL_DEMO = {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0}
 N_COMPONENTS = 5
@@ -119,3 +119,18 @@ def test_logs_and_benchmarks_for_every_job(results):
     logs = list((results / "logs").rglob("*.log"))
     benchmarks = list((results / "benchmarks").rglob("*.tsv"))
     assert len(logs) == len(benchmarks) > 20
+
+
+def test_runs_from_another_folder_without_naming_the_config(tmp_path):
+    """``--snakefile … --directory …`` alone uses the workflow's config.yaml."""
+    import subprocess
+
+    process = subprocess.run(
+        [SNAKEMAKE, "--snakefile", str(PROJECT / "Snakefile"), "--directory", str(tmp_path),
+         "--dry-run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stdout[-2000:] + process.stderr[-2000:]
+    assert "demo_subject" in process.stdout
