@@ -435,3 +435,20 @@ def test_software_versions_and_file_record(tmp_path):
     record = file_record(path)
     assert record["bytes"] == 3
     assert record["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_a_full_disk_names_the_output_and_keeps_nothing(tmp_path):
+    import subprocess
+
+    folder = tmp_path / "full"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], check=True)
+    try:
+        big = pd.DataFrame(np.random.default_rng(0).normal(size=(2000, 20)))
+        target = folder / "table.tsv"
+        with pytest.raises(OSError, match=f"could not write {target}: no space left"):
+            write_tsv(big, target)
+        assert list(folder.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

@@ -9,8 +9,10 @@ name Snakemake (or a user) would trust.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -54,6 +56,14 @@ def atomic_output(path, suffix=None):
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        raise OSError(
+            errno.ENOSPC,
+            f"could not write {path}: no space left on the device "
+            f"({shutil.disk_usage(path.parent).free} bytes free); nothing partial was kept",
+        ) from None
     finally:
         if tmp.exists():
             tmp.unlink()
