@@ -29,3 +29,30 @@ def test_snakefmt_check():
 def test_ruff():
     process = run(str(BIN / "ruff"), "check", ".")
     assert process.returncode == 0, process.stdout
+
+
+# conda-forge's name of a PyPI package, where they differ.
+CONDA_NAMES = {"isal": "python-isal"}
+# What the head process needs but no rule's script imports.
+HEAD_ONLY = {"snakemake", "snakemake-executor-plugin-slurm"}
+
+
+def test_the_rules_environment_lists_the_requirements():
+    """envs/nilearn.yaml pins what requirements.txt pins, for what the scripts import."""
+    import re
+
+    import yaml
+
+    pattern = re.compile(r"^([A-Za-z0-9_.-]+)\s*(.*)$")
+    required = {}
+    for line in (PROJECT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and (match := pattern.match(line)) and match[1] not in HEAD_ONLY:
+            required[CONDA_NAMES.get(match[1], match[1])] = match[2].replace(" ", "")
+    environment = yaml.safe_load((PROJECT / "envs" / "nilearn.yaml").read_text())
+    listed = dict(
+        pattern.match(entry).groups()
+        for entry in environment["dependencies"]
+        if isinstance(entry, str) and not entry.startswith("python=")
+    )
+    assert listed == required

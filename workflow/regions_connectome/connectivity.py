@@ -463,6 +463,29 @@ def group_mean(matrices, subjects):
     return np.mean(matrices, axis=0)
 
 
+def relmat_keys(relmat_files):
+    """(subject, kind) of each matrix file, read from its JSON sidecar.
+
+    Parameters
+    ----------
+    relmat_files : sequence of str
+        ``*_relmat.tsv`` files, each with its ``*_relmat.json`` beside it.
+
+    Returns
+    -------
+    list of ((str, str), str)
+        ((subject, kind), path), in the order given.
+    """
+    import json
+    from pathlib import Path
+
+    keys = []
+    for path in relmat_files:
+        sidecar = json.loads(Path(path).with_suffix(".json").read_text())
+        keys.append(((sidecar["subject"], sidecar["kind"]), path))
+    return keys
+
+
 def long_table(matrices):
     """All matrices as one tidy table, one row per subject, kind and region pair.
 

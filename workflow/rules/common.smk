@@ -201,20 +201,6 @@ subject_relmat_sidecars = expand(
 )
 
 
-def all_subject_relmats(wildcards):
-    """Every subject's matrix of every kind, kind by kind."""
-    return expand(
-        "results/sub-{subject}/sub-{subject}_meas-{kind}_relmat.tsv",
-        kind=KINDS,
-        subject=SUBJECTS.index,
-    )
-
-
-def correlation_relmats(wildcards):
-    """Every subject's correlation matrix."""
-    return expand(subject_relmats, kind="correlation")
-
-
 def all_confounds(wildcards):
     """Every subject's confounds file (subjects without one are skipped)."""
     return [c for c in SUBJECTS["confounds"] if c is not None]

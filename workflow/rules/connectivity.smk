@@ -95,7 +95,8 @@ rule tangent_connectivity:
 
 rule connectivity_table:
     input:
-        relmats=all_subject_relmats,
+        relmats=expand(subject_relmats, kind=KINDS),
+        sidecars=expand(subject_relmat_sidecars, kind=KINDS),
     output:
         table="results/group/relmats_long.tsv",
     log:
@@ -108,8 +109,5 @@ rule connectivity_table:
     resources:
         mem_mb=memory(1000),
         runtime=10,
-    params:
-        subjects=list(SUBJECTS.index),
-        kinds=list(KINDS.values()),
     script:
         "../scripts/connectivity_table.py"

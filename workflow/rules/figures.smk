@@ -142,7 +142,8 @@ rule plot_connectome:
 rule plot_quality:
     input:
         confounds=all_confounds,
-        relmats=correlation_relmats,
+        relmats=expand(subject_relmats, kind="correlation"),
+        sidecars=expand(subject_relmat_sidecars, kind="correlation"),
         group="results/group/meas-correlation_relmat.tsv",
     output:
         subjects=[

@@ -24,5 +24,6 @@ rule provenance:
     params:
         config=config,
         subjects=subject_files(),
+        n_volumes={label: int(n) for label, n in SUBJECTS["n_volumes"].items()},
     script:
         "../scripts/provenance.py"

@@ -4,13 +4,8 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.connectivity import long_table
+from regions_connectome.connectivity import long_table, relmat_keys
 from regions_connectome.io import read_tsv, write_tsv
 
-paths = iter(snakemake.input.relmats)
-matrices = {
-    (subject, kind): read_tsv(next(paths))
-    for kind in snakemake.params.kinds
-    for subject in snakemake.params.subjects
-}
+matrices = {key: read_tsv(path) for key, path in relmat_keys(snakemake.input.relmats)}
 write_tsv(long_table(matrices), snakemake.output.table, index=False)

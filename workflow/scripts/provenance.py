@@ -4,13 +4,11 @@ from script_setup import start
 
 start(snakemake)
 
-import nibabel as nib
-
 from regions_connectome.io import atomic_output, write_json
 from regions_connectome.provenance import methods_text, provenance
 
 subjects = snakemake.params.subjects
-n_volumes = {label: nib.load(files["func"]).shape[3] for label, files in subjects.items()}
+n_volumes = snakemake.params.n_volumes
 config = dict(snakemake.params.config)
 record = provenance(config, subjects, n_volumes, snakemake.input.mask)
 write_json(record, snakemake.output.provenance)
