@@ -172,3 +172,19 @@ def test_intersect_masks_is_nilearns():
     for threshold in (0.5, 0.2, 1.0):
         expected = nilearn_data(intersect_masks(imgs, threshold=threshold, connected=True)) != 0
         np.testing.assert_array_equal(niimg.intersect_masks(masks, threshold), expected)
+
+
+def test_non_finite_values_in_some_volumes_stop_naming_them(tmp_path):
+    rng = np.random.default_rng(0)
+    data = rng.normal(100, 5, size=(6, 6, 6, 12)).astype(np.float32)
+    data[0, 0, 0, :] = np.nan  # no data in any volume: read as 0, as nilearn does
+    background = tmp_path / "background.nii.gz"
+    nib.Nifti1Image(data, np.eye(4)).to_filename(background)
+    assert load_functional(background, "05").shape == data.shape
+    data[3, 3, 3, [4, 7]] = np.nan
+    data[2, 3, 3, 7] = np.inf
+    damaged = tmp_path / "damaged.nii.gz"
+    nib.Nifti1Image(data, np.eye(4)).to_filename(damaged)
+    message = rf"subject 05: image {damaged} has NaN or infinite values in 2 voxel\(s\)"
+    with pytest.raises(UnreadableImageError, match=message + r".*volumes \[4, 7\]"):
+        load_functional(damaged, "05")

@@ -128,7 +128,30 @@ def load_functional(path, label=None):
         raise UnreadableImageError(
             f"{who}image {path} has no signal: every voxel is constant over time"
         )
+    _check_finite(data, f"{who}image {path}")
     return img
+
+
+def _check_finite(data, source):
+    """Stop on NaN or infinite values in some volumes of a voxel, not all.
+
+    A voxel that is NaN in every volume is how some tools mark "no data"
+    (outside the brain): like nilearn, the workflow reads it as 0. A voxel
+    with values in some volumes and not in others is damaged data, which
+    nilearn would silently zero in those volumes: the run stops instead.
+    """
+    if data.dtype.kind != "f" or np.isfinite(np.add.reduce(data, axis=None)):
+        return
+    finite = np.isfinite(data)
+    partial = finite.any(axis=-1) & ~finite.all(axis=-1)
+    if partial.any():
+        volumes = np.flatnonzero(~finite[partial].all(axis=0))
+        raise UnreadableImageError(
+            f"{source} has NaN or infinite values in {int(partial.sum())} voxel(s) that "
+            f"hold values in other volumes (volumes {volumes[:10].tolist()}"
+            f"{' …' if len(volumes) > 10 else ''}): nilearn would read them as 0 in "
+            "those volumes only. Repair or leave out those volumes (scrubbing), or the subject"
+        )
 
 
 def _finite(volume):
