@@ -199,3 +199,22 @@ def test_parameters_that_make_no_sense_stop_before_any_job(small_cohort, tmp_pat
     assert process.returncode != 0
     assert re.search(message, process.stdout), process.stdout[-2000:]
     assert not (tmp_path / "results").exists()
+
+
+def test_resolved_inputs_are_saved_for_the_jobs_that_parse_again(small_cohort, tmp_path):
+    """The main process checks and saves; a cluster job reads the same table back."""
+    import yaml
+
+    from conftest import PROJECT
+    from regions_connectome.inputs import resolve_inputs
+
+    config = yaml.safe_load((PROJECT / "config.yaml").read_text()) | {"subjects": str(small_cohort)}
+    main = resolve_inputs(config, main_process=True, folder=tmp_path)
+    assert main.index.tolist() == ["01", "02", "03"] and set(main["n_volumes"]) == {60}
+    (saved,) = tmp_path.glob("inputs-*.tsv")
+    job = resolve_inputs(config, main_process=False, folder=tmp_path)
+    assert job.to_dict() == main.to_dict()
+    demo = resolve_inputs(yaml.safe_load((PROJECT / "config.yaml").read_text()))
+    assert demo["func"].iloc[0] == "results/demo/sub-01/sub-01_bold.nii.gz"
+    with pytest.raises(InputError, match="confounds.strategy needs fMRIPrep confounds"):
+        resolve_inputs(config | {"subjects": "demo", "confounds": {"strategy": "simple"}})

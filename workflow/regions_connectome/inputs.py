@@ -19,6 +19,9 @@ INPUT_LABEL = re.compile(r"^[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)*$")
 # BIDS entities (pybids name, file-name key) that name an input in the outputs.
 LABEL_ENTITIES = (("session", "ses"), ("task", "task"), ("acquisition", "acq"), ("run", "run"))
 FETCHERS = {"adhd": "fetch_adhd", "development_fmri": "fetch_development_fmri"}
+# Where the demo rules write the synthetic cohort's files.
+DEMO_FUNC = "results/demo/sub-{subject}/sub-{subject}_bold.nii.gz"
+DEMO_CONFOUNDS = "results/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv"
 
 
 class InputError(ValueError):
@@ -471,4 +474,94 @@ def read_inputs_table(path):
         table["n_volumes"] = table["n_volumes"].astype(int)
     if "resample" in table:
         table["resample"] = table["resample"] == "True"
+    return table
+
+
+def demo_inputs(demo):
+    """The synthetic cohort's inputs (files the demo rules write).
+
+    Parameters
+    ----------
+    demo : dict
+        The config's ``demo`` section (``n_subjects``, ``n_volumes``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by label: ``func``, ``confounds``, ``n_volumes``.
+    """
+    labels = demo_subjects(demo["n_subjects"])
+    return pd.DataFrame(
+        {
+            "func": [DEMO_FUNC.format(subject=s) for s in labels],
+            "confounds": [DEMO_CONFOUNDS.format(subject=s) for s in labels],
+            "n_volumes": demo["n_volumes"],
+        },
+        index=pd.Index(labels, name="subject"),
+    )
+
+
+def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connectome"):
+    """Input label -> func and confounds paths, from what ``subjects`` names.
+
+    The demo cohort, one of nilearn's datasets (fetched once), a folder of
+    fMRIPrep derivatives or a sample sheet. Everything but the demo (whose
+    files jobs write) is checked from headers and confounds, before any job.
+    The main process saves what it resolved; other processes that parse the
+    workflow (cluster jobs) read it back instead of indexing, fetching and
+    checking again.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    main_process : bool, default=True
+        Whether this is Snakemake's main process.
+    folder : str or pathlib.Path, default=".snakemake/regions_connectome"
+        Where the resolved inputs are saved, one file per config.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by label: ``func``, ``confounds`` (None where none),
+        ``n_volumes``, and for checked inputs ``resample`` (and ``t_r`` for
+        BIDS inputs).
+
+    Raises
+    ------
+    InputError
+        Naming the subject and the file (see :func:`check_inputs`), or a
+        decomposition that the subjects' volumes cannot give
+        (:func:`check_decomposition`).
+    """
+    import hashlib
+    import json
+
+    source = config["subjects"]
+    if source == "demo":
+        if config["confounds"]["strategy"] is not None:
+            raise InputError(
+                "confounds.strategy needs fMRIPrep confounds; the demo cohort's "
+                "files hold motion only: use confounds.columns"
+            )
+        table = demo_inputs(config["demo"])
+    else:
+        digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+        saved = Path(folder, f"inputs-{digest.hexdigest()[:16]}.tsv")
+        if not main_process and saved.is_file():
+            return read_inputs_table(saved)
+        if source in FETCHERS:
+            fetch = config["fetch"]
+            table = fetch_dataset(source, fetch["data_dir"], fetch["n_subjects"])
+        elif Path(source).is_dir():
+            table = bids_inputs(source, **config["bids"])
+        else:
+            table = read_sample_sheet(source)
+        # The main process checks the confounds; every process reads the image
+        # headers, which say which images are resampled.
+        confounds = config["confounds"] if main_process else None
+        table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"])
+        if main_process:
+            write_inputs_table(table, saved)
+    check_decomposition(config["decomposition"]["n_components"], table["n_volumes"])
     return table

@@ -1,8 +1,7 @@
 # Input lookup: which subjects, where their files are, what each rule reads.
-# Runs at parse time, so bad inputs stop the run before any job starts.
+# The inputs are resolved and checked at parse time, so bad inputs stop the run
+# before any job starts.
 
-import hashlib
-import json
 import sys
 from pathlib import Path
 
@@ -10,20 +9,13 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from regions_connectome.connectivity import GROUP_KINDS
 from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
-from regions_connectome.regions import EXTRACTION_KEYS, MASKER_KEYS
 from regions_connectome.inputs import (
-    FETCHERS,
+    DEMO_CONFOUNDS,
+    DEMO_FUNC,
     INPUT_LABEL,
-    InputError,
-    bids_inputs,
-    check_decomposition,
-    check_inputs,
-    demo_subjects,
-    fetch_dataset,
-    read_inputs_table,
-    read_sample_sheet,
-    write_inputs_table,
+    resolve_inputs,
 )
+from regions_connectome.regions import EXTRACTION_KEYS, MASKER_KEYS
 
 ENV = "../../envs/nilearn.yaml"
 KINDS = {kind.replace(" ", ""): kind for kind in config["connectivity_kinds"]}
@@ -33,66 +25,7 @@ SUBJECT_KINDS = [name for name, kind in KINDS.items() if kind not in GROUP_KINDS
 COMPONENTS = range(config["decomposition"]["n_components"])
 
 
-def demo_inputs():
-    """The synthetic cohort's files (written by the demo rules)."""
-    import pandas as pd
-
-    labels = demo_subjects(config["demo"]["n_subjects"])
-    folder = "results/demo/sub-{0}/sub-{0}"
-    return pd.DataFrame(
-        {
-            "func": [folder.format(s) + "_bold.nii.gz" for s in labels],
-            "confounds": [
-                folder.format(s) + "_desc-confounds_timeseries.tsv" for s in labels
-            ],
-            "n_volumes": config["demo"]["n_volumes"],
-        },
-        index=pd.Index(labels, name="subject"),
-    )
-
-
-def load_subjects():
-    """Input label -> func and confounds paths, from what ``subjects`` names.
-
-    The demo cohort, one of nilearn's datasets (fetched once), a folder of
-    fMRIPrep derivatives or a sample sheet. Everything but the demo (whose files
-    jobs write) is checked from headers and confounds here, before any job.
-    """
-    source = config["subjects"]
-    if source == "demo":
-        if config["confounds"]["strategy"] is not None:
-            raise InputError(
-                "confounds.strategy needs fMRIPrep confounds; the demo cohort's "
-                "files hold motion only: use confounds.columns"
-            )
-        return demo_inputs()
-    # Jobs that parse the workflow again (cluster jobs) reuse what the main
-    # process found, instead of indexing, fetching and checking again.
-    digest = hashlib.sha256(
-        json.dumps(config, sort_keys=True, default=str).encode()
-    ).hexdigest()
-    saved = Path(".snakemake", "regions_connectome", f"inputs-{digest[:16]}.tsv")
-    if not workflow.is_main_process and saved.is_file():
-        return read_inputs_table(saved)
-    if source in FETCHERS:
-        table = fetch_dataset(
-            source, config["fetch"]["data_dir"], config["fetch"]["n_subjects"]
-        )
-    elif Path(source).is_dir():
-        table = bids_inputs(source, **config["bids"])
-    else:
-        table = read_sample_sheet(source)
-    # The confounds are checked by the main process; every process reads the
-    # image headers, which say which images are resampled.
-    confounds = config["confounds"] if workflow.is_main_process else None
-    table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"])
-    if workflow.is_main_process:
-        write_inputs_table(table, saved)
-    return table
-
-
-SUBJECTS = load_subjects()
-check_decomposition(config["decomposition"]["n_components"], SUBJECTS["n_volumes"])
+SUBJECTS = resolve_inputs(config, workflow.is_main_process)
 
 
 # Quick jobs that run in the head process rather than as cluster jobs.

@@ -33,8 +33,8 @@ rule demo_subject:
         brain_mask=rules.demo_ground_truth.output.brain_mask,
         coupling=rules.demo_ground_truth.output.coupling,
     output:
-        func="results/demo/sub-{subject}/sub-{subject}_bold.nii.gz",
-        confounds="results/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv",
+        func=DEMO_FUNC,
+        confounds=DEMO_CONFOUNDS,
         truth="results/demo/sub-{subject}/sub-{subject}_desc-truth_timeseries.tsv",
     log:
         "results/logs/demo_subject/sub-{subject}.log",
