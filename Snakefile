@@ -27,7 +27,18 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/provenance.smk"
 
 
+# Every output of the contract: the rules' own outputs, for every subject and kind.
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        rules.decompose.output,
+        rules.extract_regions.output,
+        expand(rules.subject_timeseries.output, subject=SUBJECTS.index),
+        expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),
+        rules.connectivity_table.output,
+        rules.plot_components.output,
+        rules.plot_regions.output,
+        rules.plot_connectome.output,
+        expand(rules.plot_matrix.output, kind=[k for k in KINDS if k != "correlation"]),
+        rules.plot_quality.output,
+        rules.provenance.output,

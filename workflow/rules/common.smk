@@ -80,8 +80,7 @@ def group_mask_inputs(wildcards):
     if config["mask"] == "epi":
         return {
             "subject_masks": expand(
-                "results/sub-{subject}/sub-{subject}_desc-epi_mask.nii.gz",
-                subject=SUBJECTS.index,
+                rules.subject_epi_mask.output.mask, subject=SUBJECTS.index
             )
         }
     reference = {"reference": reference_func()}
@@ -99,28 +98,6 @@ def smoothed_data(wildcards):
     if config["regions"]["smoothing_fwhm"] != config["decomposition"]["smoothing_fwhm"]:
         return []
     return rules.reduce_subject.output.smoothed.format(subject=wildcards.subject)
-
-
-def reduced_data(wildcards):
-    """Every subject's reduced data, in sample-sheet order."""
-    return expand(
-        "results/sub-{subject}/sub-{subject}_desc-reduced_data.npy",
-        subject=SUBJECTS.index,
-    )
-
-
-def all_timeseries(wildcards):
-    """Every subject's regional timeseries, in sample-sheet order."""
-    return expand(
-        "results/sub-{subject}/sub-{subject}_timeseries.tsv", subject=SUBJECTS.index
-    )
-
-
-def all_timeseries_sidecars(wildcards):
-    """Every subject's timeseries sidecar (what was regressed out, volumes)."""
-    return expand(
-        "results/sub-{subject}/sub-{subject}_timeseries.json", subject=SUBJECTS.index
-    )
 
 
 # Every subject's matrix of one connectivity kind, and its sidecar.
@@ -179,35 +156,3 @@ def memory(base_mb):
         return base_mb * attempt
 
     return mem_mb
-
-
-def all_outputs():
-    """Every file of the output contract."""
-    subjects = SUBJECTS.index
-    return [
-        "results/group/mask.nii.gz",
-        "results/group/components.nii.gz",
-        "results/group/regions.nii.gz",
-        "results/group/regions.tsv",
-        *expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),
-        "results/group/relmats_long.tsv",
-        *expand("results/sub-{s}/sub-{s}_timeseries.tsv", s=subjects),
-        *expand(
-            "results/sub-{s}/sub-{s}_meas-{kind}_relmat.tsv", s=subjects, kind=KINDS
-        ),
-        "results/figures/components.png",
-        "results/figures/regions.png",
-        "results/figures/matrix.png",
-        *expand(
-            "results/figures/matrix_meas-{kind}.png",
-            kind=[k for k in KINDS if k != "correlation"],
-        ),
-        "results/figures/connectome.png",
-        *expand("results/figures/network-{component}.png", component=COMPONENTS),
-        *expand("results/figures/quality/sub-{s}_quality.png", s=subjects),
-        "results/figures/quality/group.png",
-        "results/figures/connectome.html",
-        "results/figures/regions.html",
-        "results/provenance.json",
-        "results/methods.md",
-    ]

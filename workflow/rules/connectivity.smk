@@ -69,8 +69,10 @@ rule group_connectivity:
 # matrix and the group reference.
 rule tangent_connectivity:
     input:
-        timeseries=all_timeseries,
-        sidecars=all_timeseries_sidecars,
+        timeseries=expand(
+            rules.subject_timeseries.output.timeseries, subject=SUBJECTS.index
+        ),
+        sidecars=expand(rules.subject_timeseries.output.sidecar, subject=SUBJECTS.index),
         regions=rules.extract_regions.output.regions,
     output:
         relmats=expand(subject_relmats, kind="tangent"),

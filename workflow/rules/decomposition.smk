@@ -66,7 +66,7 @@ rule reduce_subject:
 
 rule decompose:
     input:
-        reduced=reduced_data,
+        reduced=expand(rules.reduce_subject.output.reduced, subject=SUBJECTS.index),
         mask=rules.group_mask.output.mask,
     output:
         components="results/group/components.nii.gz",
