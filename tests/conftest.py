@@ -17,7 +17,12 @@ sys.path.insert(0, str(PROJECT / "bench"))
 SHARED = PROJECT.parent / "shared"
 ADHD_CONFOUNDS = SHARED / "data" / "adhd200_confounds" / "data"
 
+import nibabel as nib  # noqa: E402
+import numpy as np  # noqa: E402
+
+from regions_connectome import synthetic  # noqa: E402
 from regions_connectome.decomposition import REDUCTION_KEYS  # noqa: E402
+from regions_connectome.regions import extract_regions  # noqa: E402
 from regions_connectome.synthetic import write_cohort  # noqa: E402, F401
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -90,3 +95,26 @@ def run_snakemake(workdir, *args, config=None, check=True, snakefile=None):
     if check and process.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{process.stdout[-6000:]}")
     return process
+
+
+@pytest.fixture(scope="session")
+def planted():
+    """A 6 mm brain mask with four planted networks of separate blobs."""
+    mask = synthetic.brain_mask(6.0)
+    networks, blobs = synthetic.plant_networks(mask, 4, 3, 8.0, np.random.default_rng(1))
+    return mask, networks, blobs
+
+
+@pytest.fixture(scope="session")
+def subject(planted):
+    """One simulated subject (image, confounds) and the regions of the planted networks."""
+    mask, networks, _ = planted
+    coupling = synthetic.coupling_matrix(4)
+    bold, confounds, _ = synthetic.simulate_subject(
+        networks, mask, coupling, 80, np.random.default_rng(3)
+    )
+    img = nib.Nifti1Image(bold, mask.affine)
+    regions_img, index = extract_regions(
+        networks, {"threshold": 0.5, "extractor": "connected_components", "min_region_size": 1350}
+    )
+    return img, confounds, regions_img, index

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import ADHD_CONFOUNDS, run_snakemake
+from cohorts import ADHD_FILES
+from conftest import run_snakemake
 from regions_connectome.denoising import read_confounds
 from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
-
-ADHD_FILES = sorted(ADHD_CONFOUNDS.glob("*/*_regressors.csv"))
 
 
 def write_sheet(folder, rows, columns=("subject", "func", "confounds")):
