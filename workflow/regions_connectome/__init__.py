@@ -1,7 +1,9 @@
 """The science of the regions-connectome workflow, as small importable functions.
 
 Modules: :mod:`.inputs` (the cohort), :mod:`.synthetic` (the demo cohort),
-:mod:`.decomposition` (group mask, per-subject reduction, components),
-:mod:`.regions` (region extraction), :mod:`.connectivity` (timeseries and
-matrices), :mod:`.figures` and :mod:`.io` (atomic writers).
+:mod:`.niimg` and :mod:`.signals` (the per-subject steps of nilearn, with
+numpy and SciPy only), :mod:`.denoising` (confounds), :mod:`.decomposition`
+(group mask, per-subject reduction, components), :mod:`.regions` (region
+extraction), :mod:`.connectivity` (timeseries and matrices), :mod:`.quality`,
+:mod:`.figures`, :mod:`.provenance` and :mod:`.io` (atomic writers).
 """

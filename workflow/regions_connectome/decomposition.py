@@ -157,36 +157,6 @@ def intersect_subject_masks(mask_imgs):
     return nib.Nifti1Image(intersect_masks(masks).astype(np.uint8), first.affine)
 
 
-def template_mask(reference_img):
-    """Nilearn's MNI152 brain mask resampled to a subject's grid.
-
-    Parameters
-    ----------
-    reference_img : Niimg-like
-        Any image on the data grid; only its header is read.
-
-    Returns
-    -------
-    nibabel.nifti1.Nifti1Image
-        Binary 3D mask on the reference grid.
-    """
-    import nibabel as nib
-    from nilearn.datasets import load_mni152_brain_mask
-    from nilearn.image import resample_img
-
-    reference = nib.load(reference_img) if isinstance(reference_img, str) else reference_img
-    resampled = resample_img(
-        load_mni152_brain_mask(resolution=2),
-        target_affine=reference.affine,
-        target_shape=reference.shape[:3],
-        interpolation="nearest",
-        force_resample=True,
-        copy_header=True,
-    )
-    data = (np.asarray(resampled.dataobj) > 0).astype(np.uint8)
-    return nib.Nifti1Image(data, reference.affine)
-
-
 def check_mask_grid(mask_img, reference_img, mask_name, reference_name):
     """Stop with a clear message if a mask is not on the data grid.
 
@@ -238,6 +208,8 @@ def group_mask(strategy, subject_masks=(), reference=None, mask_file=None):
     if strategy == "epi":
         mask = intersect_subject_masks(subject_masks)
     elif strategy == "template":
+        from regions_connectome.niimg import template_mask
+
         mask = template_mask(reference)
     else:
         mask = nib.load(mask_file)

@@ -76,41 +76,6 @@ def _umask():
     return mask
 
 
-def resample_to_reference(img, reference):
-    """Resample a 4D image to the grid (shape and affine) of a reference image.
-
-    Parameters
-    ----------
-    img : nibabel.nifti1.Nifti1Image
-        4D image.
-    reference : str or pathlib.Path
-        Image whose grid is the target (only its header is read).
-
-    Returns
-    -------
-    nibabel.nifti1.Nifti1Image
-        float32, continuous (third-order spline) interpolation, as nilearn's
-        maskers resample.
-    """
-    import nibabel as nib
-    from nilearn.image import resample_img
-
-    target = nib.load(reference)
-    resampled = resample_img(
-        img,
-        target_affine=target.affine,
-        target_shape=target.shape[:3],
-        interpolation="continuous",
-        force_resample=True,
-        copy_header=True,
-    )
-    data = np.asarray(resampled.dataobj, dtype=np.float32)
-    out = nib.Nifti1Image(data, resampled.affine)
-    out.header.set_zooms(tuple(target.header.get_zooms()[:3]) + (img.header.get_zooms()[3],))
-    out.header.set_xyzt_units(*img.header.get_xyzt_units())
-    return out
-
-
 def write_nifti(img, path):
     """Write a NIfTI image atomically.
 

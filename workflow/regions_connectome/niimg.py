@@ -392,3 +392,68 @@ def epi_mask(data, lower_cutoff=0.2, upper_cutoff=0.85, opening=2):
         mask = largest_connected_component(mask)
     mask = binary_dilation(mask, iterations=2 * opening)
     return binary_erosion(mask, iterations=opening)
+
+
+def template_mask(reference_img):
+    """Nilearn's MNI152 brain mask resampled to a subject's grid.
+
+    Parameters
+    ----------
+    reference_img : Niimg-like
+        Any image on the data grid; only its header is read.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        Binary 3D mask on the reference grid.
+    """
+    import nibabel as nib
+    from nilearn.datasets import load_mni152_brain_mask
+    from nilearn.image import resample_img
+
+    reference = nib.load(reference_img) if isinstance(reference_img, str) else reference_img
+    resampled = resample_img(
+        load_mni152_brain_mask(resolution=2),
+        target_affine=reference.affine,
+        target_shape=reference.shape[:3],
+        interpolation="nearest",
+        force_resample=True,
+        copy_header=True,
+    )
+    data = (np.asarray(resampled.dataobj) > 0).astype(np.uint8)
+    return nib.Nifti1Image(data, reference.affine)
+
+
+def resample_to_reference(img, reference):
+    """Resample a 4D image to the grid (shape and affine) of a reference image.
+
+    Parameters
+    ----------
+    img : nibabel.nifti1.Nifti1Image
+        4D image.
+    reference : str or pathlib.Path
+        Image whose grid is the target (only its header is read).
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        float32, continuous (third-order spline) interpolation, as nilearn's
+        maskers resample.
+    """
+    import nibabel as nib
+    from nilearn.image import resample_img
+
+    target = nib.load(reference)
+    resampled = resample_img(
+        img,
+        target_affine=target.affine,
+        target_shape=target.shape[:3],
+        interpolation="continuous",
+        force_resample=True,
+        copy_header=True,
+    )
+    data = np.asarray(resampled.dataobj, dtype=np.float32)
+    out = nib.Nifti1Image(data, resampled.affine)
+    out.header.set_zooms(tuple(target.header.get_zooms()[:3]) + (img.header.get_zooms()[3],))
+    out.header.set_xyzt_units(*img.header.get_xyzt_units())
+    return out

@@ -57,7 +57,7 @@ def brain_mask(voxel_size):
     """
     import nibabel as nib
 
-    from regions_connectome.decomposition import template_mask
+    from regions_connectome.niimg import template_mask
 
     affine, shape = mni_grid(voxel_size)
     return template_mask(nib.Nifti1Image(np.zeros(shape, np.uint8), affine))

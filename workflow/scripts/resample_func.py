@@ -4,8 +4,8 @@ from script_setup import start
 
 start(snakemake, uses=("nilearn.image",))
 
-from regions_connectome.io import resample_to_reference, write_nifti
-from regions_connectome.niimg import load_functional
+from regions_connectome.io import write_nifti
+from regions_connectome.niimg import load_functional, resample_to_reference
 
 func = load_functional(snakemake.input.func, snakemake.wildcards.subject)
 write_nifti(resample_to_reference(func, snakemake.input.reference), snakemake.output.func)

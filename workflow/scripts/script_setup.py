@@ -18,13 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def start(snakemake, uses=()):
     """Send this job's output to its log file; import what it uses, then freeze.
 
-    nilearn runs a full ``gc.collect()`` every time it reads an image's data,
-    and a full collection walks every object the imported libraries made:
-    about 0.15 s each with ``nilearn.plotting`` loaded, 3 of the 5 s of a
-    ``plot_prob_atlas`` figure. The modules are imported here, then
-    ``gc.freeze()`` moves their objects (which live as long as the job
-    anyway) out of those collections; what the job creates afterwards is
-    collected as usual, and its results are unchanged.
+    nilearn 0.13 runs a full ``gc.collect()`` every time it reads an image's
+    data, and a full collection walks every object the imported libraries
+    made. The modules are imported here, then ``gc.freeze()`` moves their
+    objects (which live as long as the job anyway) out of those collections;
+    what the job creates afterwards is collected as usual, and its results
+    are unchanged.
 
     Parameters
     ----------
