@@ -188,3 +188,20 @@ def test_non_finite_values_in_some_volumes_stop_naming_them(tmp_path):
     message = rf"subject 05: image {damaged} has NaN or infinite values in 2 voxel\(s\)"
     with pytest.raises(UnreadableImageError, match=message + r".*volumes \[4, 7\]"):
         load_functional(damaged, "05")
+
+
+def test_subject_smoothed_data_from_the_kept_file_or_the_image(small_cohort, tmp_path):
+    from regions_connectome.io import write_arrays
+
+    func = small_cohort.parent / "sub-01_bold.nii.gz"
+    img = load_functional(func)
+    data = nilearn_data(img)
+    mask = niimg.epi_mask(data)
+    smoothed, varies = niimg.subject_smoothed_data(None, func, mask, 6.0, "01")
+    np.testing.assert_array_equal(smoothed, niimg.smoothed_in_mask(data, img.affine, mask, 6.0))
+    np.testing.assert_array_equal(varies, niimg.varying_voxels(data)[mask])
+    kept = tmp_path / "kept.npz"
+    write_arrays(kept, data=smoothed, varies=varies)
+    again, varies_again = niimg.subject_smoothed_data(str(kept), func, mask, 6.0, "01")
+    np.testing.assert_array_equal(again, smoothed)
+    np.testing.assert_array_equal(varies_again, varies)

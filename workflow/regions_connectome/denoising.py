@@ -59,6 +59,11 @@ class Denoising:
     columns: list = field(default_factory=list)
 
     @property
+    def values(self):
+        """The confounds as a float array, or None."""
+        return None if self.confounds is None else np.asarray(self.confounds, dtype=float)
+
+    @property
     def n_kept(self):
         """Volumes left for the timeseries."""
         return self.n_volumes if self.sample_mask is None else len(self.sample_mask)

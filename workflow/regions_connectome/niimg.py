@@ -288,6 +288,38 @@ def smoothed_in_mask(data, affine, mask, fwhm):
     return smoothed.T
 
 
+def subject_smoothed_data(kept, func, mask, fwhm, label=None):
+    """A subject's smoothed data in the mask, and where its image varies.
+
+    From the file the reduction kept when there is one (same smoothing),
+    else from the image, smoothed here.
+
+    Parameters
+    ----------
+    kept : str or None
+        ``.npz`` written by the reduction (``data``, ``varies``), or None.
+    func : str
+        The subject's image on the mask's grid.
+    mask : numpy.ndarray of bool, shape (x, y, z)
+        The group mask.
+    fwhm : float or None
+        Smoothing of the image, when it is read.
+    label : str or None, default=None
+        Subject label, for messages.
+
+    Returns
+    -------
+    smoothed : numpy.ndarray, shape (n_volumes, n_voxels_in_mask)
+    varies : numpy.ndarray of bool, shape (n_voxels_in_mask,)
+    """
+    if kept:
+        with np.load(kept) as arrays:
+            return arrays["data"], arrays["varies"]
+    img = load_functional(func, label)
+    data = np.asanyarray(img.dataobj)
+    return smoothed_in_mask(data, img.affine, mask, fwhm), varying_voxels(data)[mask]
+
+
 def bounding_box(mask, margin=(0, 0, 0)):
     """Slices of the smallest box holding ``mask``, widened by ``margin`` voxels.
 

@@ -20,51 +20,33 @@ from regions_connectome.connectivity import (
 )
 from regions_connectome.denoising import select_confounds
 from regions_connectome.io import read_tsv_column, write_array_tsv, write_json
-from regions_connectome.niimg import load_functional, smoothed_in_mask, varying_voxels
+from regions_connectome.niimg import subject_smoothed_data
 
-subject, params = snakemake.wildcards.subject, snakemake.params.regions
-mask = np.asanyarray(nib.load(snakemake.input.mask).dataobj) != 0
-if snakemake.input.smoothed:
-    with np.load(snakemake.input.smoothed) as kept:
-        smoothed, varies = kept["data"], kept["varies"]
-else:
-    func = load_functional(snakemake.input.func, subject)
-    data = np.asanyarray(func.dataobj)
-    smoothed = smoothed_in_mask(data, func.affine, mask, params["smoothing_fwhm"])
-    varies = varying_voxels(data)[mask]
+inputs, output, params = snakemake.input, snakemake.output, snakemake.params
+subject, source = snakemake.wildcards.subject, f"subject {snakemake.wildcards.subject}"
+mask = np.asanyarray(nib.load(inputs.mask).dataobj) != 0
+smoothed, varies = subject_smoothed_data(
+    inputs.smoothed, inputs.func, mask, params.regions["smoothing_fwhm"], subject
+)
 denoising = select_confounds(
-    snakemake.params.source_func,
-    snakemake.input.confounds or None,
-    snakemake.params.confounds,
-    n_volumes=smoothed.shape[0],
-    lean=True,
+    params.source_func, inputs.confounds or None, params.confounds, len(smoothed), lean=True
 )
-labels = read_tsv_column(snakemake.input.table, "label")
-regions = np.asanyarray(nib.load(snakemake.input.regions).dataobj)
+labels = read_tsv_column(inputs.table, "label")
+regions = np.asanyarray(nib.load(inputs.regions).dataobj)
 timeseries = subject_timeseries(
-    smoothed,
-    varies,
-    mask,
-    regions,
-    params,
-    None if denoising.confounds is None else np.asarray(denoising.confounds, dtype=float),
-    denoising.sample_mask,
-    source=f"subject {subject} ({snakemake.input.func})",
-    labels=labels,
-)
-volumes = range(smoothed.shape[0]) if denoising.sample_mask is None else denoising.sample_mask
-write_array_tsv(timeseries, snakemake.output.timeseries, labels, volumes, "volume")
-sidecar = timeseries_sidecar(subject, snakemake.input, denoising, params, len(timeseries))
-write_json(sidecar, snakemake.output.sidecar)
-kinds = snakemake.params.kinds
-matrices = subject_matrices(timeseries, kinds, f"subject {subject}")
+    smoothed, varies, mask, regions, params.regions, denoising.values, denoising.sample_mask,
+    f"{source} ({inputs.func})", labels,
+)  # fmt: skip
+volumes = range(len(smoothed)) if denoising.sample_mask is None else denoising.sample_mask
+write_array_tsv(timeseries, output.timeseries, labels, volumes, "volume")
+sidecar = timeseries_sidecar(subject, inputs, denoising, params.regions, len(timeseries))
+write_json(sidecar, output.sidecar)
+matrices = subject_matrices(timeseries, params.kinds, source)
 for kind, matrix, path, sidecar_path in zip(
-    kinds, matrices, snakemake.output.relmats, snakemake.output.relmat_sidecars, strict=True
+    params.kinds, matrices, output.relmats, output.relmat_sidecars, strict=True
 ):
     write_array_tsv(matrix, path, labels, labels, "region")
     write_json(
-        subject_relmat_sidecar(
-            kind, subject, sidecar, snakemake.output.timeseries, snakemake.input.regions
-        ),
+        subject_relmat_sidecar(kind, subject, sidecar, output.timeseries, inputs.regions),
         sidecar_path,
     )
