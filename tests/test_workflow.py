@@ -134,3 +134,18 @@ def test_runs_from_another_folder_without_naming_the_config(tmp_path):
     )  # fmt: skip
     assert process.returncode == 0, process.stdout[-2000:] + process.stderr[-2000:]
     assert "demo_subject" in process.stdout
+
+
+def test_timeseries_smoothed_otherwise_than_the_decomposition(results, tmp_path):
+    """regions.smoothing_fwhm unlike decomposition's: the timeseries job reads the image."""
+    import json
+    import shutil
+
+    shutil.copytree(results.parent, tmp_path, dirs_exist_ok=True)  # with .snakemake's records
+    run_snakemake(tmp_path, config={"demo": SMALL_DEMO, "regions": {"smoothing_fwhm": 4.0}})
+    sidecar = json.loads((tmp_path / "results/sub-01/sub-01_timeseries.json").read_text())
+    assert sidecar["smoothed_once"] is False
+    assert sidecar["masker_parameters"]["smoothing_fwhm"] == 4.0
+    sharper = read(tmp_path / "results/sub-01/sub-01_timeseries.tsv")
+    assert np.isfinite(sharper.to_numpy()).all()
+    assert not np.allclose(sharper, read(results / "sub-01/sub-01_timeseries.tsv"))
