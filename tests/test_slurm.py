@@ -1,8 +1,8 @@
 """The workflow on a real Slurm (tools/slurm/start.sh), through profiles/slurm.
 
 The profile is used as it is, with test-only overrides: this machine's
-partition and account, a 5 s first status check, groups of 3 subjects, and
-``cores: 2`` so that no group job asks for more CPUs than the node has.
+partition and account, a 5 s first status check and, for the run-through,
+groups of 3 subjects. The node has 2 CPUs, like the profile's ``cores``.
 """
 
 from __future__ import annotations
@@ -50,8 +50,6 @@ def make_profile(tmp_path, **overrides):
     profile = yaml.safe_load((PROJECT / "profiles" / "slurm" / "config.yaml").read_text())
     profile["default-resources"].update(slurm_partition="debug", slurm_account="workflow")
     profile["slurm-init-seconds-before-status-checks"] = 5
-    profile["group-components"] = [g.split("=")[0] + "=3" for g in profile["group-components"]]
-    profile["cores"] = 2
     profile.update(overrides)
     folder = tmp_path / "profile"
     folder.mkdir(exist_ok=True)
@@ -60,13 +58,17 @@ def make_profile(tmp_path, **overrides):
 
 
 def run_on_slurm(workdir, profile, sheet, *targets, limit=1200):
-    """Run snakemake through Slurm; SIGINT (not SIGTERM) if it overruns."""
+    """Run snakemake through Slurm on ``sheet`` (None: the demo); SIGINT if it overruns."""
+    return _run(workdir, profile, [] if sheet is None else [f"subjects={sheet}"], targets, limit)
+
+
+def _run(workdir, profile, config, targets, limit):
     command = [
         "timeout", "-s", "INT", str(limit), SNAKEMAKE,
         "--snakefile", str(PROJECT / "Snakefile"),
         "--directory", str(workdir),
         "--configfile", str(PROJECT / "config.yaml"),
-        "--config", f"subjects={sheet}",
+        *(["--config", *config] if config else []),
         "--profile", str(profile),
         *targets,
     ]  # fmt: skip
@@ -91,7 +93,11 @@ def test_workflow_runs_through_slurm_and_equals_a_local_run(slurm, tmp_path):
     sheet = write_cohort(tmp_path / "cohort")
     on_slurm = tmp_path / "slurm"
     on_slurm.mkdir()
-    process, seconds = run_on_slurm(on_slurm, make_profile(tmp_path), sheet)
+    groups_of_3 = [g.split("=")[0] + "=3" for g in yaml.safe_load(
+        (PROJECT / "profiles" / "slurm" / "config.yaml").read_text()
+    )["group-components"]]  # fmt: skip
+    profile = make_profile(tmp_path, **{"group-components": groups_of_3})
+    process, seconds = run_on_slurm(on_slurm, profile, sheet)
     assert process.returncode == 0, process.stdout[-5000:]
     job_ids = SUBMITTED.findall(process.stdout)
     # the 17 cluster jobs went to Slurm as fewer submissions thanks to the job groups
@@ -142,3 +148,28 @@ def test_a_failing_cluster_job_is_reported_not_waited_for(slurm, tmp_path):
     assert job_ids and set(sacct_states(job_ids).values()) <= {"FAILED", "CANCELLED"}
     assert not (workdir / "results" / "sub-02" / "sub-02_desc-epi_mask.nii.gz").exists()
     shutil.rmtree(workdir / ".snakemake", ignore_errors=True)
+
+
+def test_the_default_cohort_fits_a_two_cpu_node(slurm, tmp_path):
+    """The demo's 12 subjects, the profile as shipped: no job asks for more than the node."""
+    workdir = tmp_path / "demo"
+    workdir.mkdir()
+    process, seconds = run_on_slurm(workdir, make_profile(tmp_path), None)
+    assert process.returncode == 0, process.stdout[-5000:]
+    job_ids = SUBMITTED.findall(process.stdout)
+    requested = subprocess.run(
+        ["sacct", "-n", "-X", "-P", "-o", "JobID,ReqCPUS,ReqMem,State", "-j", ",".join(job_ids)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    node_mb = int(re.search(r"RealMemory=(\d+)", subprocess.run(
+        ["scontrol", "show", "node"], capture_output=True, text=True, check=True
+    ).stdout)[1])  # fmt: skip
+    assert len(requested) == len(job_ids) > 0
+    for line in requested:
+        job, cpus, memory, state = line.split("|")
+        assert int(cpus) <= 2 and state == "COMPLETED", line
+        assert int(re.match(r"(\d+)", memory)[1]) <= node_mb, line
+    assert "group_demo_subjects" in process.stdout
+    print(f"default cohort on Slurm: {seconds:.0f} s, {len(job_ids)} Slurm jobs")
