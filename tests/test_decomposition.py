@@ -70,3 +70,12 @@ def test_reduction_cache_marks_voxels_without_signal(subject, planted):
     _, _, varies = reduce_subject(changed, mask, REDUCTION_PARAMS | {"n_components": 4})
     np.testing.assert_array_equal(varies, varying_voxels(data)[np.asarray(mask.dataobj) != 0])
     assert (~varies).sum() == 2
+
+
+def test_an_empty_epi_mask_stops_naming_the_subject():
+    from regions_connectome.decomposition import compute_subject_epi_mask
+
+    rng = np.random.default_rng(0)
+    tiny = nib.Nifti1Image(rng.normal(100, 1, size=(4, 4, 4, 5)).astype(np.float32), np.eye(4))
+    with pytest.raises(ValueError, match="subject 03 .*: the EPI mask is empty"):
+        compute_subject_epi_mask(tiny, "subject 03 (bold.nii.gz)")
