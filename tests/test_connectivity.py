@@ -13,11 +13,10 @@ from sklearn.covariance import LedoitWolf
 
 from regions_connectome.connectivity import (
     check_region_signals,
-    cohort_matrices,
-    connectivity_matrix,
     ledoit_wolf_covariance,
     subject_connectivity,
     subject_timeseries,
+    tangent_matrices,
 )
 from regions_connectome.niimg import smoothed_in_mask, varying_voxels
 from regions_connectome.regions import region_labels
@@ -74,14 +73,14 @@ def test_group_mean_names_the_subjects_of_non_finite_matrices(timeseries):
         group_mean([matrix, matrix * np.nan], ["a", "b"])
 
 
-def test_connectivity_matrix_is_a_shrunk_correlation():
+def test_correlation_is_shrunk():
     """Nilearn's default estimator (Ledoit-Wolf) shrinks towards the identity."""
     rng = np.random.default_rng(0)
     base = rng.standard_normal((200, 1))
     ts = np.hstack(
         [base, base + 0.3 * rng.standard_normal((200, 1)), rng.standard_normal((200, 1))]
     )
-    matrix = connectivity_matrix(ts)
+    matrix = subject_connectivity(ts)
     np.testing.assert_allclose(np.diag(matrix), 1)
     np.testing.assert_allclose(matrix, matrix.T)
     assert 0.8 < matrix[0, 1] <= np.corrcoef(ts.T)[0, 1] + 1e-12
@@ -163,15 +162,11 @@ def test_a_region_without_signal_stops_naming_it(subject, planted):
         check_region_signals(varying_voxels(data).ravel(), support, labels, "subject 07")
 
 
-def test_cohort_matrices_subject_kinds_and_tangent():
+def test_tangent_matrices_are_symmetric_around_a_covariance():
     rng = np.random.default_rng(4)
     mixing = rng.normal(size=(4, 4))
     series = [rng.normal(size=(n, 4)) @ mixing for n in (90, 120, 150)]
-    matrices, mean = cohort_matrices(series, "correlation")
-    for matrix, ts in zip(matrices, series, strict=True):
-        np.testing.assert_allclose(matrix, connectivity_matrix(ts, "correlation"))
-    np.testing.assert_allclose(mean, np.mean(matrices, axis=0))
-    tangents, reference = cohort_matrices(series, "tangent")
+    tangents, reference = tangent_matrices(series)
     assert len(tangents) == 3
     # the reference is a covariance (symmetric positive definite); the
     # subjects' tangent matrices are symmetric deviations from it
@@ -180,21 +175,14 @@ def test_cohort_matrices_subject_kinds_and_tangent():
     for tangent in tangents:
         np.testing.assert_allclose(tangent, tangent.T, atol=1e-10)
     with pytest.raises(ValueError, match="no subject timeseries"):
-        cohort_matrices([], "correlation")
+        tangent_matrices([])
 
 
-def test_cohort_matrices_refuse_nan_naming_the_subject():
+def test_tangent_matrices_refuse_nan_naming_the_subject():
     rng = np.random.default_rng(0)
     series = [rng.standard_normal((40, 3)) for _ in range(3)]
     series[1][5, 2] = np.nan
-    for kind in ("correlation", "covariance", "tangent"):
-        with pytest.raises(ValueError, match=r"timeseries of subject\(s\) \['02'\]"):
-            cohort_matrices(series, kind, subjects=["01", "02", "03"])
+    with pytest.raises(ValueError, match=r"timeseries of subject\(s\) \['02'\]"):
+        tangent_matrices(series, subjects=["01", "02", "03"])
     with pytest.raises(ValueError, match=r"subject\(s\) \[1\]"):
-        cohort_matrices(series, "correlation")
-    # finite timeseries can still give a non-finite matrix: no signal at all
-    series[1] = np.zeros((40, 3))
-    with pytest.raises(
-        ValueError, match=r"correlation values in the matrices of subject\(s\) \['02'\]"
-    ):
-        cohort_matrices(series, "correlation", subjects=["01", "02", "03"])
+        tangent_matrices(series)

@@ -210,7 +210,7 @@ def subject_connectivity(timeseries, kind="correlation"):
         One subject's regional signals.
     kind : {"correlation", "partial correlation", "covariance", "precision"}
         A subject-level kind (``"tangent"`` needs the whole group:
-        :func:`cohort_matrices`).
+        :func:`tangent_matrices`).
 
     Returns
     -------
@@ -271,39 +271,19 @@ def subject_matrices(timeseries, kinds, source="the subject"):
     return matrices
 
 
-def connectivity_matrix(timeseries, kind="correlation"):
-    """One subject's connectivity matrix (nilearn's ConnectivityMeasure).
-
-    Parameters
-    ----------
-    timeseries : numpy.ndarray, shape (n_volumes, n_regions)
-        Regional timeseries of one subject.
-    kind : str, default="correlation"
-        Any subject-level kind of ``ConnectivityMeasure``.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_regions, n_regions)
-    """
-    from nilearn.connectome import ConnectivityMeasure
-
-    measure = ConnectivityMeasure(kind=kind)
-    return measure.fit_transform([np.asarray(timeseries)])[0]
-
-
 # Subject-level kinds of ConnectivityMeasure; "tangent" is fitted on the group.
 GROUP_KINDS = ("tangent",)
 
 
-def cohort_matrices(timeseries, kind="correlation", subjects=None):
-    """Every subject's connectivity matrix and the group matrix of one kind.
+def tangent_matrices(timeseries, subjects=None):
+    """Every subject's matrix in the tangent space of the group, and its reference.
+
+    ``ConnectivityMeasure(kind="tangent")`` fitted on the whole group.
 
     Parameters
     ----------
     timeseries : sequence of numpy.ndarray, shape (n_volumes_i, n_regions)
         Regional timeseries, one array per subject (lengths may differ).
-    kind : str, default="correlation"
-        Any kind of nilearn's ``ConnectivityMeasure``.
     subjects : sequence of str or None, default=None
         Subject labels, in the same order, named in errors (positions if
         ``None``).
@@ -311,14 +291,10 @@ def cohort_matrices(timeseries, kind="correlation", subjects=None):
     Returns
     -------
     matrices : list of numpy.ndarray, shape (n_regions, n_regions)
-        One per subject, in the order given. For the subject-level kinds each
-        is what ``ConnectivityMeasure(kind).fit_transform([ts])[0]`` gives (as
-        in nilearn's example); for ``"tangent"`` each subject's matrix in the
-        tangent space of the group.
+        One per subject, in the order given.
     group : numpy.ndarray, shape (n_regions, n_regions)
-        The mean of the subjects' matrices, or for ``"tangent"`` the group
-        reference (``ConnectivityMeasure.mean_``, the geometric mean of the
-        subjects' covariances).
+        The group reference (``ConnectivityMeasure.mean_``, the geometric mean
+        of the subjects' covariances).
 
     Raises
     ------
@@ -335,22 +311,15 @@ def cohort_matrices(timeseries, kind="correlation", subjects=None):
     bad = [name for name, ts in zip(names, series, strict=True) if not np.isfinite(ts).all()]
     if bad:
         raise ValueError(f"non-finite values in the timeseries of subject(s) {bad}")
-    if kind in GROUP_KINDS:
-        measure = ConnectivityMeasure(kind=kind)
-        matrices = list(measure.fit_transform(series))
-        group = measure.mean_
-    else:
-        matrices = [connectivity_matrix(ts, kind) for ts in series]
-        group = None
+    measure = ConnectivityMeasure(kind="tangent")
+    matrices = list(measure.fit_transform(series))
     bad = [name for name, m in zip(names, matrices, strict=True) if not np.isfinite(m).all()]
     if bad:
         raise ValueError(
-            f"non-finite {kind} values in the matrices of subject(s) {bad}: "
-            "check their timeseries for NaN or constant regions"
+            f"non-finite tangent values in the matrices of subject(s) {bad}: "
+            "check their timeseries for constant regions"
         )
-    if group is None:
-        group = np.mean(matrices, axis=0)
-    return matrices, group
+    return matrices, measure.mean_
 
 
 def _estimator(kind):

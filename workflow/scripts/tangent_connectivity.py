@@ -10,16 +10,16 @@ from pathlib import Path
 import pandas as pd
 
 from regions_connectome.connectivity import (
-    cohort_matrices,
     group_relmat_sidecar,
     subject_relmat_sidecar,
+    tangent_matrices,
 )
 from regions_connectome.io import read_tsv, write_json, write_tsv
 
 subjects = snakemake.params.subjects
 timeseries = [read_tsv(path) for path in snakemake.input.timeseries]
 labels = pd.Index(timeseries[0].columns, name="region")
-matrices, group = cohort_matrices([ts.to_numpy() for ts in timeseries], "tangent", subjects)
+matrices, group = tangent_matrices([ts.to_numpy() for ts in timeseries], subjects)
 sidecars = [
     subject_relmat_sidecar("tangent", subject, json.loads(Path(source).read_text()), ts, regions)
     for subject, source, ts, regions in zip(
