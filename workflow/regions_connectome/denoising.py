@@ -78,10 +78,9 @@ class Denoising:
 MISSING = ("n/a", "NA", "NaN")
 
 
-def _separator(path):
+def _separator(header):
     """Tab if the header row has one, else comma."""
-    with open(path) as handle:
-        return "\t" if "\t" in handle.readline() else ","
+    return "\t" if "\t" in header else ","
 
 
 def read_confounds_array(path, columns="all"):
@@ -118,7 +117,7 @@ def read_confounds_array(path, columns="all"):
         with open(path, newline="", encoding="utf-8") as handle:
             header = handle.readline()
             handle.seek(0)
-            rows = list(csv.reader(handle, delimiter="\t" if "\t" in header else ","))
+            rows = list(csv.reader(handle, delimiter=_separator(header)))
     except UnicodeDecodeError as error:
         raise ConfoundsError(
             f"confounds file {path} is not UTF-8 text ({error.reason} at byte "
@@ -147,10 +146,10 @@ def read_confounds_array(path, columns="all"):
                 ) from error
     infinite = np.isinf(values)
     if infinite.any():
-        row, column = np.argwhere(infinite)[0]
+        column = int(np.flatnonzero(infinite.any(axis=0))[0])
         raise ConfoundsError(
             f"confounds file {path}: column {names[column]!r} has infinite values "
-            f"(rows {np.flatnonzero(infinite[:, column])[:5].tolist()}, first at row {row})"
+            f"(rows {np.flatnonzero(infinite[:, column])[:5].tolist()})"
         )
     gaps = np.isnan(values)
     leading = np.logical_and.accumulate(gaps, axis=0)
@@ -201,7 +200,9 @@ def read_confounds(path, columns="all"):
     """
     import pandas as pd
 
-    frame = pd.read_csv(path, sep=_separator(path), na_values=list(MISSING))
+    with open(path) as handle:
+        header = handle.readline()
+    frame = pd.read_csv(path, sep=_separator(header), na_values=list(MISSING))
     if columns != "all":
         missing = [c for c in columns if c not in frame.columns]
         if missing:

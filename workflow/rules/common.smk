@@ -50,16 +50,14 @@ def source_func_of(wildcards):
 
 
 def needs_resampling(subject):
-    """Whether the subject's image is off the first subject's grid."""
+    """Whether the subject's image is off the common grid (see ``reference_func``)."""
     return bool(SUBJECTS.get("resample", {}).get(subject, False))
 
 
 def func_of(wildcards):
     """The subject's 4D image on the common grid (resampled if it was not)."""
     if needs_resampling(wildcards.subject):
-        return "results/sub-{0}/sub-{0}_space-reference_bold.nii.gz".format(
-            wildcards.subject
-        )
+        return rules.resample_func.output.func.format(subject=wildcards.subject)
     return source_func_of(wildcards)
 
 

@@ -52,7 +52,7 @@ rule demo_subject:
         "../scripts/demo_subject.py"
 
 
-# An image off the first subject's grid (inputs: grid_mismatch: resample).
+# An image off the common grid (inputs: grid_mismatch: resample).
 rule resample_func:
     input:
         func=source_func_of,

@@ -1,4 +1,4 @@
-"""One subject's image resampled to the first subject's grid."""
+"""One subject's image resampled to the common grid (the lowest label's)."""
 
 from script_setup import start
 
