@@ -31,12 +31,13 @@ include: "workflow/rules/provenance.smk"
 rule all:
     default_target: True
     input:
-        rules.decompose.output,
-        rules.extract_regions.output,
+        [] if APPLIED else rules.decompose.output,
+        REGIONS,
         expand(rules.subject_timeseries.output, subject=SUBJECTS.index),
         expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),
         rules.connectivity_table.output,
-        rules.plot_components.output,
+        rules.coverage_table.output,
+        [] if APPLIED else rules.plot_components.output,
         rules.plot_regions.output,
         rules.plot_connectome.output,
         expand(rules.plot_matrix.output, kind=[k for k in KINDS if k != "correlation"]),

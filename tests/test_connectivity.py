@@ -6,20 +6,24 @@ same order as nilearn's ConnectivityMeasure and scikit-learn's LedoitWolf.
 
 from __future__ import annotations
 
+import nibabel as nib
 import numpy as np
 import pytest
 from nilearn.connectome import ConnectivityMeasure
+from scipy.ndimage import distance_transform_edt
 from sklearn.covariance import LedoitWolf
 
 from regions_connectome.connectivity import (
-    check_region_signals,
+    coverage_table,
+    group_mean,
     ledoit_wolf_covariance,
+    region_coverage,
     subject_connectivity,
+    subject_matrices,
     subject_timeseries,
     tangent_matrices,
 )
 from regions_connectome.niimg import smoothed_in_mask, varying_voxels
-from regions_connectome.regions import region_labels
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +55,6 @@ def test_tangent_is_not_a_subject_level_kind(timeseries):
 
 
 def test_subject_matrices_name_the_subject_of_non_finite_values(timeseries):
-    from regions_connectome.connectivity import subject_matrices
-
     matrices = subject_matrices(timeseries, ["correlation", "covariance"], "subject 04")
     assert [m.shape for m in matrices] == [(12, 12), (12, 12)]
     broken = timeseries.copy()
@@ -64,13 +66,49 @@ def test_subject_matrices_name_the_subject_of_non_finite_values(timeseries):
         subject_matrices(flat, ["correlation"], "subject 04")
 
 
-def test_group_mean_names_the_subjects_of_non_finite_matrices(timeseries):
-    from regions_connectome.connectivity import group_mean
-
+def test_group_mean_names_the_subjects_of_infinite_matrices(timeseries):
     matrix = subject_connectivity(timeseries, "correlation")
     np.testing.assert_allclose(group_mean([matrix, 3 * matrix], ["a", "b"]), 2 * matrix)
     with pytest.raises(ValueError, match=r"subject\(s\) \['b'\]"):
-        group_mean([matrix, matrix * np.nan], ["a", "b"])
+        group_mean([matrix, matrix * np.inf], ["a", "b"])
+
+
+def test_a_region_without_signal_is_na_in_the_matrices_and_skipped_by_the_mean(timeseries):
+    """A NaN column (a region below min_coverage) gives NaN rows and columns.
+
+    The other entries are the matrix of the other regions, and the group mean
+    averages each pair over the subjects that have it.
+    """
+    lacking = timeseries.copy()
+    lacking[:, 4] = np.nan
+    others = np.delete(np.arange(12), 4)
+    for kind in ("correlation", "partial correlation", "covariance", "precision"):
+        (matrix,) = subject_matrices(lacking, [kind], "subject 04")
+        assert np.isnan(matrix[4]).all() and np.isnan(matrix[:, 4]).all()
+        expected = subject_connectivity(timeseries[:, others], kind)
+        np.testing.assert_allclose(matrix[np.ix_(others, others)], expected, rtol=1e-12)
+    full = subject_connectivity(timeseries)
+    (partial,) = subject_matrices(lacking, ["correlation"])
+    mean = group_mean([full, partial], ["a", "b"])
+    np.testing.assert_allclose(mean[4], full[4])
+    np.testing.assert_allclose(
+        mean[np.ix_(others, others)], (full + partial)[np.ix_(others, others)] / 2
+    )
+    assert np.isnan(group_mean([partial, partial], ["a", "b"])[4]).all()
+
+
+def test_tangent_is_fitted_on_the_regions_every_subject_has():
+    rng = np.random.default_rng(2)
+    mixing = rng.normal(size=(4, 4))
+    series = [rng.normal(size=(n, 4)) @ mixing for n in (90, 120, 150)]
+    lacking = [s.copy() for s in series]
+    lacking[1][:, 3] = np.nan
+    matrices, reference = tangent_matrices(lacking)
+    expected, expected_reference = tangent_matrices([s[:, :3] for s in series])
+    assert np.isnan(reference[3]).all() and np.isnan(matrices[0][:, 3]).all()
+    np.testing.assert_allclose(reference[:3, :3], expected_reference, rtol=1e-12)
+    for ours, theirs in zip(matrices, expected, strict=True):
+        np.testing.assert_allclose(ours[:3, :3], theirs, rtol=1e-10, atol=1e-12)
 
 
 def test_correlation_is_shrunk():
@@ -98,27 +136,27 @@ SIGNAL_PARAMS = {
 }
 
 
-def timeseries_of(img, mask_img, regions_img, confounds):
+def timeseries_of(img, mask_img, regions_img, confounds, params=SIGNAL_PARAMS, source="the image"):
     """The workflow's timeseries of an image: smoothed in the mask, then extracted."""
     data = np.asanyarray(img.dataobj)
     mask = np.asarray(mask_img.dataobj) != 0
-    smoothed = smoothed_in_mask(data, img.affine, mask, SIGNAL_PARAMS["smoothing_fwhm"])
+    smoothed = smoothed_in_mask(data, img.affine, mask, params["smoothing_fwhm"])
     regions = np.asanyarray(regions_img.dataobj)
     return subject_timeseries(
-        smoothed, varying_voxels(data)[mask], mask, regions, SIGNAL_PARAMS, confounds
+        smoothed, varying_voxels(data)[mask], mask, regions, params, confounds, source=source
     )
 
 
 def test_constant_and_collinear_confounds_change_nothing(subject, planted):
     """Documented: nilearn drops constant and collinear confound columns (QR)."""
     img, confounds, regions_img, _ = subject
-    reference = timeseries_of(img, planted[0], regions_img, confounds.to_numpy())
+    reference, _ = timeseries_of(img, planted[0], regions_img, confounds.to_numpy())
     degenerate = confounds.assign(
         constant=1.0,
         collinear=confounds["trans_x"] + 2 * confounds["rot_z"],
         duplicate=confounds["trans_y"],
     )
-    ours = timeseries_of(img, planted[0], regions_img, degenerate.to_numpy())
+    ours, _ = timeseries_of(img, planted[0], regions_img, degenerate.to_numpy())
     assert np.isfinite(ours).all()
     np.testing.assert_allclose(ours, reference, atol=1e-5)
 
@@ -133,7 +171,7 @@ def test_timeseries_equal_nilearns_maps_masker_on_the_image(subject, planted):
     from nilearn.maskers import NiftiMapsMasker
 
     img, confounds, regions_img, _ = subject
-    ours = timeseries_of(img, planted[0], regions_img, confounds.to_numpy())
+    ours, _ = timeseries_of(img, planted[0], regions_img, confounds.to_numpy())
     masker = NiftiMapsMasker(regions_img, resampling_target="data", **SIGNAL_PARAMS).fit()
     reference = masker.transform(img, confounds=confounds.to_numpy())
     np.testing.assert_allclose(ours, reference, atol=NILEARN_FLOAT32_ATOL)
@@ -149,17 +187,78 @@ def test_timeseries_equal_nilearns_maps_masker_on_the_image(subject, planted):
         )
 
 
-def test_a_region_without_signal_stops_naming_it(subject, planted):
-    img, _, regions_img, index = subject
-    labels = region_labels(range(len(index)), index)
-    support = np.asanyarray(regions_img.dataobj).reshape(-1, len(index)) != 0
+def test_coverage_is_the_fraction_of_a_regions_voxels_with_signal():
+    support = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=bool)
+    varies = np.array([True, False, True, True])
+    np.testing.assert_allclose(region_coverage(varies, support), [2 / 3, 1.0, 0.0])
+    subjects, labels, table = coverage_table(
+        [
+            {"subject": "01", "coverage": {"a": 1.0, "b": 0.25}},
+            {"subject": "02", "coverage": {"a": 0.5, "b": 0.0}},
+        ]
+    )
+    assert subjects == ["01", "02"] and labels == ["a", "b"]
+    np.testing.assert_array_equal(table, [[1.0, 0.25], [0.5, 0.0]])
+
+
+OTHERS_ATOL = 1e-6
+FWHM = SIGNAL_PARAMS["smoothing_fwhm"]
+
+
+def test_a_region_below_min_coverage_has_no_signal(subject, planted):
+    """A region the image does not cover is n/a (below min_coverage).
+
+    The others keep the numbers they have with full coverage; a partly covered
+    region is fitted on its voxels with signal.
+    """
+    img, confounds, regions_img, index = subject
+    regions = np.asanyarray(regions_img.dataobj)
     data = np.asarray(img.dataobj).copy()
-    check_region_signals(varying_voxels(data).ravel(), support, labels, "subject 07")
-    # the subject's image does not cover region 2: constant there
-    data[np.asarray(regions_img.dataobj)[..., 2] > 0] = 0
-    message = rf"subject 07: no signal in region\(s\) \['{labels[2]}'\]"
-    with pytest.raises(ValueError, match=message):
-        check_region_signals(varying_voxels(data).ravel(), support, labels, "subject 07")
+    reference, coverage = timeseries_of(img, planted[0], regions_img, confounds.to_numpy())
+    np.testing.assert_array_equal(coverage, 1.0)
+    # the image covers none of region 2 and about half of region 0's voxels
+    data[regions[..., 2] > 0] = 0
+    half = np.argwhere(regions[..., 0] > 0)
+    data[tuple(half[: len(half) // 2].T)] = 0
+    cut = nib.Nifti1Image(data, img.affine)
+    params = SIGNAL_PARAMS | {"min_coverage": 0.6}
+    ours, coverage = timeseries_of(cut, planted[0], regions_img, confounds.to_numpy(), params)
+    assert coverage[2] == 0 and 0.4 < coverage[0] < 0.6
+    assert (np.delete(coverage, [0, 2]) == 1).all()
+    assert np.isnan(ours[:, [0, 2]]).all() and np.isfinite(np.delete(ours, [0, 2], 1)).all()
+    ours, _ = timeseries_of(
+        cut, planted[0], regions_img, confounds.to_numpy(), params | {"min_coverage": 0.4}
+    )
+    assert np.isnan(ours[:, 2]).all() and np.isfinite(ours[:, 0]).all()
+    # regions beyond the smoothing's reach of the cut keep their numbers
+    cut_voxels = (regions[..., 2] > 0) | (regions[..., 0] > 0)
+    distance = distance_transform_edt(~cut_voxels, sampling=img.header.get_zooms()[:3])
+    far = [k for k in range(len(index)) if distance[regions[..., k] > 0].min() > 2 * FWHM]
+    assert len(far) >= 3
+    np.testing.assert_allclose(ours[:, far], reference[:, far], atol=OTHERS_ATOL)
+    blank = nib.Nifti1Image(np.zeros_like(data), img.affine)
+    with pytest.raises(ValueError, match="subject 07: no region has signal in at least 60%"):
+        timeseries_of(blank, planted[0], regions_img, None, params, source="subject 07")
+
+
+def test_labels_timeseries_equal_nilearns_labels_masker(subject, planted):
+    """A 3D image of labels: NiftiLabelsMasker's mean signal per label."""
+    from nilearn.maskers import NiftiLabelsMasker
+
+    img, confounds, regions_img, _ = subject
+    maps = np.asanyarray(regions_img.dataobj)
+    labels = np.where(maps.max(axis=3) > 0, 10 * (maps.argmax(axis=3) + 1), 0).astype(np.int32)
+    labels_img = nib.Nifti1Image(labels, img.affine)
+    mask = labels != 0
+    ours, coverage = timeseries_of(img, mask_img_of(mask, img), labels_img, confounds.to_numpy())
+    masker = NiftiLabelsMasker(labels_img, resampling_target="data", **SIGNAL_PARAMS).fit()
+    reference = masker.transform(img, confounds=confounds.to_numpy())
+    np.testing.assert_array_equal(coverage, 1.0)
+    np.testing.assert_allclose(ours, reference, atol=NILEARN_FLOAT32_ATOL)
+
+
+def mask_img_of(mask, img):
+    return nib.Nifti1Image(mask.astype(np.uint8), img.affine)
 
 
 def test_tangent_matrices_are_symmetric_around_a_covariance():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from regions_connectome.provenance import file_record, methods_text, software_versions
 
 
@@ -17,7 +19,7 @@ def test_methods_text_follows_the_config():
         "regions": {
             "threshold": 0.5, "thresholding_strategy": "ratio_n_voxels",
             "extractor": "local_regions", "min_region_size": 1350, "smoothing_fwhm": 6.0,
-            "standardize": True,
+            "standardize": True, "min_coverage": 0.5,
         },
     }  # fmt: skip
     text = methods_text(config, 5, [175, 176, 261], True)
@@ -25,6 +27,25 @@ def test_methods_text_follows_the_config():
     assert "CanICA" in text and "20 group components" in text
     assert "MNI152 brain mask" in text and "`csf`, `wm`" in text
     assert "Varoquaux G. et al. (2010). A group model" in text and "tangent" not in text
+    assert "less than 50% of its voxels" in text
+
+
+def test_methods_text_of_applied_regions_names_the_file_and_cites_in_order():
+    config = {
+        "confounds": {"columns": "all"},
+        "connectivity_kinds": ["correlation", "tangent"],
+        "regions": {"smoothing_fwhm": 6.0, "standardize": True, "min_coverage": 0.25},
+    }
+    regions = {"path": "/atlases/aal.nii.gz", "bytes": 3, "sha256": "ab" * 32}
+    text = methods_text(config, 3, [150], False, regions)
+    assert f"`aal.nii.gz` (SHA-256 {'ab' * 32}) was applied" in text
+    assert "RegionExtractor" not in text and "components" not in text
+    assert "less than 25% of its voxels" in text
+    # references numbered in the order the text cites them, each listed once
+    body, references = text.split("## References")
+    cited = [int(n) for n in re.findall(r"\[(\d)\]", body)]
+    assert cited == sorted(cited) == list(range(1, len(cited) + 1))
+    assert len(re.findall(r"^\d+\. ", references, flags=re.M)) == len(cited)
 
 
 def test_software_versions_and_file_record(tmp_path):

@@ -5,6 +5,59 @@ from __future__ import annotations
 import numpy as np
 
 
+def region_maps(regions, mask, indices=None):
+    """Each region's weights at the voxels of a mask.
+
+    Parameters
+    ----------
+    regions : numpy.ndarray, shape (x, y, z, n_regions) or (x, y, z)
+        Region maps (nilearn's ``NiftiMapsMasker``), or an image of integer
+        labels (``NiftiLabelsMasker``; 0 is the background), on the mask's grid.
+    mask : numpy.ndarray of bool, shape (x, y, z)
+        The voxels to read the regions at.
+    indices : sequence of int or None, default=None
+        For labels, the label of each region (all non-zero labels, sorted,
+        if None); ignored for maps.
+
+    Returns
+    -------
+    maps : numpy.ndarray of float64, shape (n_voxels_in_mask, n_regions)
+        Map values, or 1 inside a label and 0 elsewhere.
+    is_labels : bool
+        Whether ``regions`` held labels.
+    """
+    regions = np.nan_to_num(np.asarray(regions), nan=0.0, posinf=0.0, neginf=0.0)
+    if regions.ndim == 3:
+        if indices is None:
+            indices = np.unique(regions[regions != 0])
+        inside = regions[mask]
+        return (inside[:, np.newaxis] == np.asarray(indices)[np.newaxis, :]).astype(
+            np.float64
+        ), True
+    return regions[mask].astype(np.float64), False
+
+
+def region_coverage(varies, support):
+    """The fraction of each region's voxels where the subject's image has signal.
+
+    Parameters
+    ----------
+    varies : numpy.ndarray of bool, shape (n_voxels,)
+        Where the subject's image changes over time.
+    support : numpy.ndarray of bool, shape (n_voxels, n_regions)
+        Where each region is.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_regions,)
+        In [0, 1]; 0 for a region with no voxel (one that resampling to the
+        data's grid left empty).
+    """
+    size = support.sum(axis=0)
+    covered = (support & varies[:, np.newaxis]).sum(axis=0)
+    return np.divide(covered, size, out=np.zeros(len(size)), where=size > 0)
+
+
 def subject_timeseries(
     smoothed,
     varies,
@@ -14,16 +67,22 @@ def subject_timeseries(
     confounds=None,
     sample_mask=None,
     source="the image",
-    labels=None,
+    indices=None,
 ):
-    """One subject's regional timeseries, confounds regressed out.
+    """One subject's regional timeseries, confounds regressed out, and coverage.
 
-    What ``NiftiMapsMasker(regions, **params).transform(img, confounds,
-    sample_mask)`` gives on the subject's image (nilearn's maps masker reads
-    only the voxels the maps cover): the least squares fit of the region maps
-    to the smoothed data (:func:`regions_connectome.signals.region_signals`,
-    in float64), then ``nilearn.signal.clean``
-    (:func:`regions_connectome.signals.clean`). numpy and SciPy only.
+    For region maps, what ``NiftiMapsMasker(regions, **params).transform(img,
+    confounds, sample_mask)`` gives on the subject's image: the least squares
+    fit of the maps to the smoothed data
+    (:func:`regions_connectome.signals.region_signals`, in float64); for
+    labels, ``NiftiLabelsMasker``'s mean over each label
+    (:func:`regions_connectome.signals.region_means`); then
+    ``nilearn.signal.clean`` (:func:`regions_connectome.signals.clean`).
+    Only the voxels where the image has signal enter the fit: the same as
+    nilearn's where a region is wholly covered. A region whose coverage is
+    below ``params["min_coverage"]`` (or 0) gets no signal (NaN): a region
+    outside the field of view is numerical noise that standardisation would
+    blow up to unit variance. numpy and SciPy only.
 
     Parameters
     ----------
@@ -34,42 +93,55 @@ def subject_timeseries(
         Where the unsmoothed image changes over time.
     mask : numpy.ndarray of bool, shape (x, y, z)
         The mask of ``smoothed``.
-    regions : numpy.ndarray, shape (x, y, z, n_regions)
-        Region maps on the mask's grid.
+    regions : numpy.ndarray, shape (x, y, z, n_regions) or (x, y, z)
+        Region maps, or integer labels, on the mask's grid (see
+        :func:`region_maps`).
     params : dict
         ``standardize``, ``standardize_confounds``, ``detrend``, ``low_pass``,
-        ``high_pass``, ``t_r`` (the smoothing is already done).
+        ``high_pass``, ``t_r`` and ``min_coverage`` (0 if absent; the
+        smoothing is already done).
     confounds : numpy.ndarray, shape (n_volumes, n_confounds), or None, default=None
         Regressed out, one row per volume (all volumes).
     sample_mask : numpy.ndarray of int or None, default=None
         Indices of the volumes to keep (scrubbing), or None for all.
     source : str, default="the image"
         Who and what file, for messages.
-    labels : sequence of str or None, default=None
-        Region labels for messages (positions if None).
+    indices : sequence of int or None, default=None
+        For labels, the label of each region (see :func:`region_maps`).
 
     Returns
     -------
-    numpy.ndarray of float64, shape (n_volumes_kept, n_regions)
+    timeseries : numpy.ndarray of float64, shape (n_volumes_kept, n_regions)
+        NaN in the columns of regions below the coverage asked for.
+    coverage : numpy.ndarray of float64, shape (n_regions,)
+        See :func:`region_coverage`.
 
     Raises
     ------
     ValueError
-        If a region reaches outside the mask, or has no voxel that changes
-        over time (:func:`check_region_signals`).
+        If the regions reach outside the mask, or no region has the coverage
+        asked for.
     """
-    from regions_connectome.signals import clean, region_signals
+    from regions_connectome.signals import clean, region_means, region_signals
 
-    regions = np.nan_to_num(np.asarray(regions), nan=0.0, posinf=0.0, neginf=0.0)
-    if regions.shape[:3] != mask.shape or (regions.any(axis=3) & ~mask).any():
+    if (
+        np.shape(regions)[:3] != mask.shape
+        or ((np.nan_to_num(regions) != 0).reshape(*mask.shape, -1).any(axis=3) & ~mask).any()
+    ):
         raise ValueError(f"{source}: the regions reach outside the mask of the smoothed data")
-    maps = regions[mask]
-    labels = list(range(regions.shape[3])) if labels is None else list(labels)
-    check_region_signals(varies, maps != 0, labels, source)
-    covered = maps.any(axis=1)
-    signals = region_signals(smoothed[:, covered], maps[covered])
-    return clean(
-        signals,
+    maps, is_labels = region_maps(regions, mask, indices)
+    coverage = region_coverage(varies, maps != 0)
+    kept = (coverage > 0) & (coverage >= params.get("min_coverage", 0))
+    if not kept.any():
+        raise ValueError(
+            f"{source}: no region has signal in at least {params.get('min_coverage', 0):.0%} "
+            f"of its voxels (largest coverage {coverage.max():.0%}): is the image in the "
+            "regions' space?"
+        )
+    voxels = varies & maps[:, kept].any(axis=1)
+    extract = region_means if is_labels else region_signals
+    signals = clean(
+        extract(smoothed[:, voxels], maps[voxels][:, kept]),
         detrend_signals=params["detrend"],
         standardize_signals=params["standardize"],
         confounds=confounds,
@@ -79,42 +151,17 @@ def subject_timeseries(
         high_pass=params["high_pass"],
         t_r=params["t_r"],
     )
+    timeseries = np.full((len(signals), len(kept)), np.nan)
+    timeseries[:, kept] = signals
+    return timeseries, coverage
 
 
-def check_region_signals(varies, support, labels, source):
-    """Stop if a region has no signal in a subject's image.
-
-    Where the image is constant over time (outside the field of view, a
-    masked-out lesion), the region's signal is numerical noise that
-    standardisation would blow up to unit variance: its correlations would
-    look real. This catches it from the image itself.
-
-    Parameters
-    ----------
-    varies : numpy.ndarray of bool, shape (n_voxels,)
-        Where the subject's image changes over time.
-    support : numpy.ndarray of bool, shape (n_voxels, n_regions)
-        Where each region is.
-    labels : sequence of str
-        Region labels, one per region.
-    source : str
-        Who and what file, for the message.
-
-    Raises
-    ------
-    ValueError
-        Naming the regions in which no voxel of the image changes over time.
-    """
-    flat = [labels[k] for k in np.flatnonzero(~(support & varies[:, np.newaxis]).any(axis=0))]
-    if flat:
-        raise ValueError(
-            f"{source}: no signal in region(s) {flat}: no voxel of the image changes "
-            "over time there, so their connectivity is undefined; check the image's "
-            "coverage or leave the subject out"
-        )
+# The nilearn masker whose numbers a regions image's timeseries reproduce, by
+# the image's number of dimensions.
+MASKERS = {3: "nilearn.maskers.NiftiLabelsMasker", 4: "nilearn.maskers.NiftiMapsMasker"}
 
 
-def timeseries_sidecar(subject, inputs, denoising, params, n_volumes):
+def timeseries_sidecar(subject, inputs, denoising, params, timeseries, coverage, labels, masker):
     """The JSON sidecar of a subject's timeseries.
 
     Parameters
@@ -128,28 +175,39 @@ def timeseries_sidecar(subject, inputs, denoising, params, n_volumes):
         What was regressed out and which volumes were kept.
     params : dict
         The timeseries masker's parameters.
-    n_volumes : int
-        Rows of the timeseries (volumes kept).
+    timeseries : numpy.ndarray, shape (n_volumes_kept, n_regions)
+        The subject's timeseries (NaN columns for regions without signal).
+    coverage : numpy.ndarray, shape (n_regions,)
+        Fraction of each region's voxels with signal (:func:`region_coverage`).
+    labels : sequence of str
+        Region labels.
+    masker : str
+        The nilearn masker whose numbers the timeseries reproduce.
 
     Returns
     -------
     dict
     """
+    missing = np.isnan(timeseries).all(axis=0)
     return {
         "subject": subject,
         "func": inputs["func"],
         "confounds": inputs["confounds"] or None,
         "confounds_regressed_out": denoising.record["columns"],
         "denoising": denoising.record,
-        "n_volumes": n_volumes,
+        "n_volumes": len(timeseries),
         "regions_img": inputs["regions"],
-        "masker": "nilearn.maskers.NiftiMapsMasker",
+        "masker": masker,
         "masker_parameters": dict(params),
         "computed_with": (
-            "regions_connectome.signals (numpy, SciPy): NiftiMapsMasker's least squares "
-            "in float64 and nilearn.signal.clean"
+            f"regions_connectome.signals (numpy, SciPy): {masker}'s signal extraction "
+            "in float64 on the voxels with signal, and nilearn.signal.clean"
         ),
         "smoothed_once": bool(inputs["smoothed"]),
+        "coverage": {label: round(float(c), 4) for label, c in zip(labels, coverage, strict=True)},
+        "regions_without_signal": [
+            label for label, gone in zip(labels, missing, strict=True) if gone
+        ],
     }
 
 
@@ -240,6 +298,10 @@ def subject_connectivity(timeseries, kind="correlation"):
 def subject_matrices(timeseries, kinds, source="the subject"):
     """One subject's matrices of the subject-level kinds, checked.
 
+    Regions without signal (NaN columns of the timeseries, see
+    :func:`subject_timeseries`) are left out of the computation and get NaN
+    rows and columns: their connectivity is not available.
+
     Parameters
     ----------
     timeseries : numpy.ndarray, shape (n_volumes, n_regions)
@@ -257,17 +319,23 @@ def subject_matrices(timeseries, kinds, source="the subject"):
     Raises
     ------
     ValueError
-        If the timeseries or a matrix holds NaN or infinite values.
+        If the timeseries holds NaN or infinite values other than whole
+        columns of NaN, or a matrix holds non-finite values.
     """
-    if not np.isfinite(timeseries).all():
+    timeseries = np.asarray(timeseries, dtype=np.float64)
+    available = ~np.isnan(timeseries).all(axis=0)
+    if not np.isfinite(timeseries[:, available]).all():
         raise ValueError(f"{source}: non-finite values in the timeseries")
-    matrices = [subject_connectivity(timeseries, kind) for kind in kinds]
-    for kind, matrix in zip(kinds, matrices, strict=True):
-        if not np.isfinite(matrix).all():
+    matrices = []
+    for kind in kinds:
+        matrix = np.full((len(available), len(available)), np.nan)
+        matrix[np.ix_(available, available)] = subject_connectivity(timeseries[:, available], kind)
+        if not np.isfinite(matrix[np.ix_(available, available)]).all():
             raise ValueError(
                 f"{source}: non-finite {kind} values: check the timeseries for NaN or "
                 "constant regions"
             )
+        matrices.append(matrix)
     return matrices
 
 
@@ -278,7 +346,8 @@ GROUP_KINDS = ("tangent",)
 def tangent_matrices(timeseries, subjects=None):
     """Every subject's matrix in the tangent space of the group, and its reference.
 
-    ``ConnectivityMeasure(kind="tangent")`` fitted on the whole group.
+    ``ConnectivityMeasure(kind="tangent")`` fitted on the whole group, on the
+    regions every subject has signal in (NaN rows and columns for the others).
 
     Parameters
     ----------
@@ -304,22 +373,31 @@ def tangent_matrices(timeseries, subjects=None):
     """
     from nilearn.connectome import ConnectivityMeasure
 
-    series = [np.asarray(ts) for ts in timeseries]
+    series = [np.asarray(ts, dtype=np.float64) for ts in timeseries]
     if not series:
         raise ValueError("no subject timeseries to compute connectivity from")
     names = list(subjects) if subjects is not None else list(range(len(series)))
+    available = np.all([~np.isnan(ts).all(axis=0) for ts in series], axis=0)
+    series = [ts[:, available] for ts in series]
     bad = [name for name, ts in zip(names, series, strict=True) if not np.isfinite(ts).all()]
     if bad:
         raise ValueError(f"non-finite values in the timeseries of subject(s) {bad}")
     measure = ConnectivityMeasure(kind="tangent")
-    matrices = list(measure.fit_transform(series))
-    bad = [name for name, m in zip(names, matrices, strict=True) if not np.isfinite(m).all()]
+    fitted = list(measure.fit_transform(series))
+    bad = [name for name, m in zip(names, fitted, strict=True) if not np.isfinite(m).all()]
     if bad:
         raise ValueError(
             f"non-finite tangent values in the matrices of subject(s) {bad}: "
             "check their timeseries for constant regions"
         )
-    return matrices, measure.mean_
+    return [_embed(m, available) for m in fitted], _embed(measure.mean_, available)
+
+
+def _embed(matrix, available):
+    """A matrix of the available regions inside one of all regions, NaN elsewhere."""
+    full = np.full((len(available), len(available)), np.nan)
+    full[np.ix_(available, available)] = matrix
+    return full
 
 
 def _estimator(kind):
@@ -352,7 +430,7 @@ def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, r
     -------
     dict
         Kind, estimator, regions image, timeseries file, confounds file and
-        columns regressed out, volumes used.
+        columns regressed out, volumes used, regions without signal (NaN).
     """
     return {
         "subject": subject,
@@ -363,6 +441,7 @@ def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, r
         "confounds": timeseries_sidecar["confounds"],
         "confounds_regressed_out": timeseries_sidecar["confounds_regressed_out"],
         "n_volumes": timeseries_sidecar["n_volumes"],
+        "regions_without_signal": timeseries_sidecar["regions_without_signal"],
     }
 
 
@@ -382,13 +461,14 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img):
     -------
     dict
         Kind, estimator, what the group matrix is, and the subjects it is
-        made of with their volumes.
+        made of with their volumes and the regions each lacks.
     """
     statistic = (
         "group reference of the tangent space (ConnectivityMeasure.mean_, the geometric "
-        "mean of the subjects' covariances)"
+        "mean of the subjects' covariances), on the regions every subject has signal in"
         if kind in GROUP_KINDS
-        else "mean of the subjects' matrices"
+        else "mean of the subjects' matrices, each region pair over the subjects that "
+        "have signal in both regions"
     )
     subjects = [sidecar["subject"] for sidecar in subject_sidecars]
     return {
@@ -399,11 +479,19 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img):
         "subjects": subjects,
         "n_subjects": len(subjects),
         "n_volumes": {s["subject"]: s["n_volumes"] for s in subject_sidecars},
+        "regions_without_signal": {
+            s["subject"]: s["regions_without_signal"]
+            for s in subject_sidecars
+            if s.get("regions_without_signal")
+        },
     }
 
 
 def group_mean(matrices, subjects):
     """The group matrix of a subject-level kind: the mean of the subjects' matrices.
+
+    A region pair that a subject lacks (NaN, a region below the coverage
+    asked for) is averaged over the subjects that have it; NaN if none has.
 
     Parameters
     ----------
@@ -419,17 +507,45 @@ def group_mean(matrices, subjects):
     Raises
     ------
     ValueError
-        If a matrix holds non-finite values, or the matrices differ in shape,
+        If a matrix holds infinite values, or the matrices differ in shape,
         naming the subjects.
     """
     matrices = [np.asarray(m, dtype=float) for m in matrices]
-    bad = [s for s, m in zip(subjects, matrices, strict=True) if not np.isfinite(m).all()]
+    bad = [s for s, m in zip(subjects, matrices, strict=True) if np.isinf(m).any()]
     if bad:
-        raise ValueError(f"non-finite values in the matrices of subject(s) {bad}")
+        raise ValueError(f"infinite values in the matrices of subject(s) {bad}")
     shapes = {m.shape for m in matrices}
     if len(shapes) != 1:
         raise ValueError(f"the subjects' matrices differ in shape: {sorted(shapes)}")
-    return np.mean(matrices, axis=0)
+    stacked = np.stack(matrices)
+    counts = np.sum(~np.isnan(stacked), axis=0)
+    sums = np.nansum(stacked, axis=0)
+    return np.divide(sums, counts, out=np.full(counts.shape, np.nan), where=counts > 0)
+
+
+def coverage_table(timeseries_sidecars):
+    """Every subject's coverage of every region, from the timeseries sidecars.
+
+    Parameters
+    ----------
+    timeseries_sidecars : sequence of dict
+        The subjects' timeseries sidecars (:func:`timeseries_sidecar`).
+
+    Returns
+    -------
+    subjects : list of str
+    labels : list of str
+        Region labels, in the regions table's order.
+    coverage : numpy.ndarray, shape (n_subjects, n_regions)
+        Fraction of each region's voxels where the subject's image has signal.
+    """
+    subjects = [sidecar["subject"] for sidecar in timeseries_sidecars]
+    labels = list(timeseries_sidecars[0]["coverage"]) if timeseries_sidecars else []
+    coverage = np.array(
+        [[sidecar["coverage"][label] for label in labels] for sidecar in timeseries_sidecars],
+        dtype=float,
+    ).reshape(len(subjects), len(labels))
+    return subjects, labels, coverage
 
 
 def relmat_keys(relmat_files):

@@ -48,34 +48,39 @@ def plot_components(components_img, path, method="dictlearning", dpi=100):
 
 
 def plot_regions(regions_img, n_components, path, dpi=100):
-    """Extracted regions as a probabilistic atlas (filled contours).
+    """Regions as an atlas: filled contours of maps, or the labels in colours.
 
     Parameters
     ----------
     regions_img : Niimg-like
-        4D regions image.
-    n_components : int
-        Number of components they were extracted from, for the title.
+        4D region maps, or a 3D image of labels (applied regions).
+    n_components : int or None
+        Number of components they were extracted from, for the title (None
+        for applied regions).
     path : str or pathlib.Path
         PNG to write.
     dpi : int, default=100
         Resolution.
     """
     from nilearn.image import load_img
-    from nilearn.plotting import plot_prob_atlas
+    from nilearn.plotting import plot_prob_atlas, plot_roi
 
-    n_regions = load_img(regions_img).shape[-1]
-    figure = plt.figure(figsize=(10, 4))
-    plot_prob_atlas(
-        regions_img,
-        view_type="filled_contours",
-        title=(
-            f"{n_regions} regions are extracted from {n_components} components.\n"
-            "Each separate color of region indicates extracted region"
-        ),
-        draw_cross=False,
-        figure=figure,
+    img = load_img(regions_img)
+    labels = img.ndim == 3
+    n_regions = len(np.unique(np.asarray(img.dataobj))) - 1 if labels else img.shape[-1]
+    title = (
+        f"{n_regions} regions applied"
+        if n_components is None
+        else f"{n_regions} regions are extracted from {n_components} components.\n"
+        "Each separate color of region indicates extracted region"
     )
+    figure = plt.figure(figsize=(10, 4))
+    if labels:
+        plot_roi(img, title=title, cmap="tab20", draw_cross=False, figure=figure)
+    else:
+        plot_prob_atlas(
+            img, view_type="filled_contours", title=title, draw_cross=False, figure=figure
+        )
     _save(figure, path, dpi)
 
 
@@ -99,7 +104,8 @@ def matrix_range(matrix, kind="correlation"):
         return 1.0
     values = np.asarray(matrix, dtype=float)
     off_diagonal = values[~np.eye(len(values), dtype=bool)]
-    largest = float(np.abs(off_diagonal).max()) if off_diagonal.size else 0.0
+    finite = np.abs(off_diagonal[np.isfinite(off_diagonal)])
+    largest = float(finite.max()) if finite.size else 0.0
     return largest or 1.0
 
 
@@ -144,6 +150,29 @@ def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
     _save(figure, path, dpi)
 
 
+def drawable(matrix, coords):
+    """The regions a connectome can be drawn with, and its edges there.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Square connectivity matrix; NaN where no subject had both regions.
+    coords : array-like, shape (n_regions, 3)
+        Node positions, NaN for a region with no voxel on the data's grid.
+
+    Returns
+    -------
+    values : numpy.ndarray, shape (n_drawn, n_drawn)
+        The matrix between the regions with a position and a value, NaN
+        edges as 0 (not drawn).
+    coords : numpy.ndarray, shape (n_drawn, 3)
+    """
+    values = matrix.to_numpy(dtype=float)
+    coords = np.asarray(coords, dtype=float)
+    drawn = np.isfinite(coords).all(axis=1) & ~np.isnan(np.diag(values))
+    return np.nan_to_num(values[np.ix_(drawn, drawn)], nan=0.0), coords[drawn]
+
+
 def plot_connectome(matrix, coords, path, edge_threshold="90%", title=None, dpi=100):
     """The connectome on a glass brain.
 
@@ -164,12 +193,13 @@ def plot_connectome(matrix, coords, path, edge_threshold="90%", title=None, dpi=
     """
     from nilearn.plotting import plot_connectome as nilearn_plot_connectome
 
+    values, coords = drawable(matrix, coords)
     figure = plt.figure(figsize=(10, 4))
     nilearn_plot_connectome(
-        matrix.to_numpy(),
-        np.asarray(coords, dtype=float),
+        values,
+        coords,
         edge_threshold=edge_threshold,
-        title=title or f"Correlation between {len(matrix)} regions",
+        title=title or f"Correlation between {len(values)} regions",
         figure=figure,
     )
     _save(figure, path, dpi)
@@ -318,11 +348,12 @@ def view_connectome_html(matrix, coords, path, edge_threshold="90%"):
     """
     from nilearn.plotting import view_connectome
 
+    values, coords = drawable(matrix, coords)
     view = view_connectome(
-        matrix.to_numpy(),
-        np.asarray(coords, dtype=float),
+        values,
+        coords,
         edge_threshold=edge_threshold,
-        title=f"Mean correlation between {len(matrix)} regions",
+        title=f"Mean correlation between {len(values)} regions",
     )
     with atomic_output(path, suffix=".html") as tmp:
         view.save_as_html(tmp)
@@ -334,8 +365,9 @@ def view_regions_html(regions_img, path):
     Parameters
     ----------
     regions_img : Niimg-like
-        4D regions image; each voxel is coloured by the region that weighs
-        most there (numbered from 1, as in ``regions.tsv`` plus one).
+        4D region maps (each voxel coloured by the region that weighs most
+        there, numbered from 1: ``regions.tsv``'s ``region`` plus one) or a
+        3D image of labels (numbered from 1 in the order of their values).
     path : str or pathlib.Path
         HTML file to write (nilearn's view_img, standalone).
     """
@@ -345,7 +377,14 @@ def view_regions_html(regions_img, path):
 
     img = load_img(regions_img)
     data = np.abs(np.asanyarray(img.dataobj))
-    labels = np.where(data.max(axis=3) > 0, data.argmax(axis=3) + 1, 0).astype(np.float32)
+    if data.ndim == 3:
+        # labels: numbered in the order of regions.tsv, from 1
+        values = np.unique(data[data != 0])
+        labels = np.searchsorted(values, data).astype(np.float32) + 1
+        labels[data == 0] = 0
+    else:
+        labels = np.where(data.max(axis=3) > 0, data.argmax(axis=3) + 1, 0).astype(np.float32)
+    n_regions = int(labels.max())
     view = view_img(
         nib.Nifti1Image(labels, img.affine),
         threshold=0.5,
@@ -354,7 +393,7 @@ def view_regions_html(regions_img, path):
         vmin=0,
         vmax=float(labels.max()),
         colorbar=True,
-        title=f"{data.shape[3]} regions",
+        title=f"{n_regions} regions",
         resampling_interpolation="nearest",
     )
     with atomic_output(path, suffix=".html") as tmp:

@@ -489,3 +489,29 @@ def resample_to_reference(img, reference):
     out.header.set_zooms(tuple(target.header.get_zooms()[:3]) + (img.header.get_zooms()[3],))
     out.header.set_xyzt_units(*img.header.get_xyzt_units())
     return out
+
+
+def regions_and_mask(regions_file, mask_file=None):
+    """The regions image's data, and the mask of the data to extract from.
+
+    Parameters
+    ----------
+    regions_file : str or pathlib.Path
+        4D region maps or a 3D image of labels, on the data's grid.
+    mask_file : str or pathlib.Path or None, default=None
+        The group mask of learned regions, or None: the voxels some region
+        covers (applied regions, as nilearn's maskers without a mask read
+        them).
+
+    Returns
+    -------
+    regions : numpy.ndarray, shape (x, y, z, n_regions) or (x, y, z)
+    mask : numpy.ndarray of bool, shape (x, y, z)
+    """
+    import nibabel as nib
+
+    regions = np.asanyarray(nib.load(regions_file).dataobj)
+    if mask_file:
+        return regions, np.asanyarray(nib.load(mask_file).dataobj) != 0
+    support = np.nan_to_num(regions) != 0
+    return regions, support.any(axis=3) if support.ndim == 4 else support

@@ -89,7 +89,7 @@ def software_versions():
     return versions
 
 
-def provenance(config, subjects, n_volumes, group_mask=None):
+def provenance(config, subjects, n_volumes, group_mask=None, regions=None):
     """The provenance record of a run.
 
     Parameters
@@ -101,15 +101,18 @@ def provenance(config, subjects, n_volumes, group_mask=None):
     n_volumes : dict of str to int
         Volumes of each subject's image.
     group_mask : str or None, default=None
-        The group mask the run used (with ``mask: epi``, computed from the
-        data).
+        The group mask the run used to learn its regions (with ``mask: epi``,
+        computed from the data).
+    regions : str or None, default=None
+        The regions image the run applied (``regions.apply``).
 
     Returns
     -------
     dict
         ``config``, ``software``, ``platform``, ``inputs`` (per subject:
-        each file's path, size and SHA-256, and the number of volumes) and
-        ``group_mask`` (path, size and SHA-256).
+        each file's path, size and SHA-256, and the number of volumes),
+        ``group_mask`` and ``applied_regions`` (path, size and SHA-256, or
+        None).
     """
     inputs = {}
     for label, files in subjects.items():
@@ -122,6 +125,7 @@ def provenance(config, subjects, n_volumes, group_mask=None):
         "platform": platform.platform(),
         "inputs": inputs,
         "group_mask": None if group_mask is None else file_record(group_mask),
+        "applied_regions": None if regions is None else file_record(regions),
     }
 
 
@@ -133,7 +137,7 @@ def _confounds_sentence(columns, has_confounds):
     return "The confounds " + ", ".join(f"`{c}`" for c in columns) + " were regressed out"
 
 
-def methods_text(config, n_subjects, n_volumes, has_confounds):
+def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None):
     """A methods paragraph generated from the configuration, with references.
 
     Parameters
@@ -146,62 +150,89 @@ def methods_text(config, n_subjects, n_volumes, has_confounds):
         Volumes of each subject's image.
     has_confounds : bool
         Whether any subject had a confounds file.
+    regions : dict or None, default=None
+        The applied regions image's record (:func:`file_record`), or None for
+        regions learned from the cohort.
 
     Returns
     -------
     str
         Markdown: a paragraph, then the references it cites.
     """
+    regions_config = config["regions"]
+    kinds = config["connectivity_kinds"]
+    cited = []
+
+    def cite(key):
+        cited.append(key)
+        return f"[{len(cited)}]"
+
+    lengths = sorted(set(int(n) for n in n_volumes))
+    volumes = f"{lengths[0]}" if len(lengths) == 1 else f"{lengths[0]} to {lengths[-1]}"
+    text = (
+        f"Resting-state fMRI data of {n_subjects} subjects ({volumes} volumes each) were "
+        f"analysed with nilearn {cite('nilearn')}. "
+    )
+    if regions is None:
+        text += _learned_regions_sentences(config, cite)
+    else:
+        text += (
+            f"Regions were not learned from these data: the regions image "
+            f"`{Path(regions['path']).name}` (SHA-256 {regions['sha256']}) was applied, "
+            "resampled once to the data's grid (nearest-neighbour interpolation for an "
+            "image of labels, continuous for region maps). "
+        )
+    text += (
+        f"Regional timeseries were extracted after {regions_config['smoothing_fwhm']} mm "
+        f"smoothing{', standardised' if regions_config['standardize'] else ''}, from the "
+        "voxels where each subject's image has signal; a region with signal in less than "
+        f"{regions_config['min_coverage']:.0%} of its voxels was left out for that subject. "
+        f"{_confounds_sentence(config['confounds']['columns'], has_confounds)}"
+        f"{' (confounds standardised).' if has_confounds else ''} "
+        f"Connectivity ({', '.join(kinds)}) was estimated with nilearn's "
+        f"ConnectivityMeasure and the Ledoit-Wolf covariance estimator {cite('ledoit_wolf')}"
+    )
+    if "tangent" in kinds:
+        text += f", the tangent space being fitted on the whole group {cite('tangent')}"
+    group = "the mean of the subjects' matrices"
+    if "tangent" in kinds:
+        group += " (for the tangent kind, the group reference covariance)"
+    text += (
+        f". Group matrices are {group}. Head motion was summarised by framewise "
+        f"displacement {cite('fd')}. The analysis ran as a Snakemake workflow "
+        f"{cite('snakemake')}."
+    )
+    references = "\n".join(f"{n}. {REFERENCES[key]}" for n, key in enumerate(cited, start=1))
+    return f"# Methods\n\n{text}\n\n## References\n\n{references}\n"
+
+
+def _learned_regions_sentences(config, cite):
+    """How the regions were learned from the cohort, for the methods paragraph."""
     decomposition, regions = config["decomposition"], config["regions"]
     method = decomposition["method"]
-    kinds = config["connectivity_kinds"]
-    cited = ["nilearn", method, "regions", "ledoit_wolf"]
     if method == "dictlearning":
         estimator = (
             f"dictionary learning (nilearn's DictLearning, sparsity alpha = "
             f"{decomposition['alpha']}, {decomposition['n_epochs']} epoch(s), batch size "
-            f"{decomposition['batch_size']}) [2]"
+            f"{decomposition['batch_size']}) {cite(method)}"
         )
     else:
         estimator = (
             f"canonical ICA (nilearn's CanICA, threshold {decomposition['threshold']}, "
-            f"{decomposition['n_init']} initialisations) [2]"
+            f"{decomposition['n_init']} initialisations) {cite(method)}"
         )
     mask = {
         "epi": "the intersection of the subjects' EPI masks",
         "template": "the MNI152 brain mask resampled to the data",
     }.get(config["mask"], "a user-provided brain mask")
-    lengths = sorted(set(int(n) for n in n_volumes))
-    volumes = f"{lengths[0]}" if len(lengths) == 1 else f"{lengths[0]} to {lengths[-1]}"
-    text = (
-        f"Resting-state fMRI data of {n_subjects} subjects ({volumes} volumes each) were "
-        f"analysed with nilearn [1]. Within {mask}, each subject's data were spatially "
+    return (
+        f"Within {mask}, each subject's data were spatially "
         f"smoothed ({decomposition['smoothing_fwhm']} mm FWHM), "
         f"{'detrended, ' if decomposition['detrend'] else ''}standardised and reduced by "
         f"SVD, and {decomposition['n_components']} group components were estimated by "
         f"{estimator} (random state {decomposition['random_state']}). Regions were "
-        f"extracted from the component maps with nilearn's RegionExtractor [3] "
+        f"extracted from the component maps with nilearn's RegionExtractor {cite('regions')} "
         f"(thresholding strategy {regions['thresholding_strategy']}, threshold "
         f"{regions['threshold']}, {regions['extractor'].replace('_', ' ')} extractor, "
-        f"minimum region size {regions['min_region_size']} mm³). Regional timeseries were "
-        f"extracted after {regions['smoothing_fwhm']} mm smoothing"
-        f"{', standardised' if regions['standardize'] else ''}. "
-        f"{_confounds_sentence(config['confounds']['columns'], has_confounds)}"
-        f"{' (confounds standardised).' if has_confounds else ''} "
-        f"Connectivity ({', '.join(kinds)}) was estimated with nilearn's "
-        "ConnectivityMeasure and the Ledoit-Wolf covariance estimator [4]"
+        f"minimum region size {regions['min_region_size']} mm³). "
     )
-    if "tangent" in kinds:
-        cited.append("tangent")
-        text += f", the tangent space being fitted on the whole group [{len(cited)}]"
-    cited += ["fd", "snakemake"]
-    group = "the mean of the subjects' matrices"
-    if "tangent" in kinds:
-        group += " (for the tangent kind, the group reference covariance)"
-    text += (
-        f". Group matrices are {group}. Head motion was "
-        f"summarised by framewise displacement [{len(cited) - 1}]. The analysis ran as a "
-        f"Snakemake workflow [{len(cited)}]."
-    )
-    references = "\n".join(f"{n}. {REFERENCES[key]}" for n, key in enumerate(cited, start=1))
-    return f"# Methods\n\n{text}\n\n## References\n\n{references}\n"

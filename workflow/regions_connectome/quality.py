@@ -75,7 +75,8 @@ def distance_to_group(matrices, group):
     Returns
     -------
     numpy.ndarray, shape (n_subjects,)
-        Root-mean-square difference of the off-diagonal values.
+        Root-mean-square difference of the off-diagonal values a subject has
+        (pairs of regions without signal, NaN, are left out).
     """
     reference = off_diagonal(group)
-    return np.array([np.sqrt(np.mean((off_diagonal(m) - reference) ** 2)) for m in matrices])
+    return np.array([np.sqrt(np.nanmean((off_diagonal(m) - reference) ** 2)) for m in matrices])

@@ -23,6 +23,9 @@ MASKER_KEYS = (
     "high_pass",
     "t_r",
 )
+# What the timeseries job uses: the masker's parameters, and the coverage a
+# region needs in a subject's image to have a signal.
+TIMESERIES_KEYS = MASKER_KEYS + ("min_coverage",)
 
 
 def _kwargs(params, keys):
@@ -157,3 +160,184 @@ def regions_masker(regions_img, params):
     kwargs = defaults | _kwargs(params, MASKER_KEYS)
     masker = NiftiMapsMasker(regions_img, resampling_target="data", **kwargs)
     return masker.fit()
+
+
+def read_region_names(path):
+    """Region names from a labels table.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        One of: a BIDS-style table (``.tsv`` or ``.csv``) with a ``name``
+        column and an ``index`` column (the label's value in a labels image,
+        or the volume, from 0, in a 4D image of maps; row order if absent);
+        this workflow's ``regions.tsv`` (``region``, ``label``); or a text
+        file of ``<index> <name>`` lines without a header (FSL's and
+        MRIcron's lookup tables).
+
+    Returns
+    -------
+    dict of int to str
+
+    Raises
+    ------
+    ValueError
+        If the file has none of these forms, or lists an index twice.
+    """
+    import re
+    from pathlib import Path
+
+    text = Path(path).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError(f"regions labels file {path} is empty")
+    if re.match(r"^\s*\d+\s", lines[0]):
+        pairs = [re.split(r"\s+", line.strip(), maxsplit=2)[:2] for line in lines]
+        names = {int(index): name for index, name in pairs}
+        indices = [int(index) for index, _ in pairs]
+    else:
+        table = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+        index_column, name_column = (
+            ("region", "label") if {"region", "label"} <= set(table) else ("index", "name")
+        )
+        if name_column not in table:
+            raise ValueError(
+                f"regions labels file {path} has no 'name' column (its columns: "
+                f"{list(table.columns)}): give a table with columns index and name, or "
+                "lines of '<index> <name>'"
+            )
+        indices = (
+            [int(i) for i in table[index_column]]
+            if index_column in table
+            else list(range(len(table)))
+        )
+        names = dict(zip(indices, table[name_column], strict=True))
+    if len(names) != len(indices):
+        raise ValueError(f"regions labels file {path} lists an index twice")
+    return names
+
+
+def resample_regions(regions_img, reference):
+    """Regions given by the user, on the data's grid.
+
+    Region maps (4D) are resampled with continuous interpolation, as
+    ``NiftiMapsMasker(resampling_target="data")`` does; an image of integer
+    labels (3D) with nearest-neighbour interpolation, as ``NiftiLabelsMasker``
+    does. An image already on the grid is kept as it is.
+
+    Parameters
+    ----------
+    regions_img : str or pathlib.Path
+        4D region maps (a probabilistic atlas, a previous run's
+        ``regions.nii.gz``) or a 3D image of integer labels (0 the background).
+    reference : str or pathlib.Path
+        An image on the data's grid (only its header is read).
+
+    Returns
+    -------
+    regions : nibabel.nifti1.Nifti1Image
+        float32 maps or int32 labels on the reference's grid.
+    indices : list of int
+        The regions: volumes of the maps (from 0), or every non-zero label of
+        the source image (a label that resampling leaves empty stays listed).
+
+    Raises
+    ------
+    ValueError
+        If the image is neither, e.g. a 3D image of non-integer values.
+    """
+    import nibabel as nib
+    from nilearn.image import resample_img
+
+    img = nib.load(regions_img)
+    target = nib.load(reference)
+    data = np.asanyarray(img.dataobj)
+    if img.ndim == 3:
+        if not np.array_equal(data, np.round(data)):
+            raise ValueError(
+                f"regions image {regions_img} is 3D but not integer labels: give a 3D "
+                "image of labels (a deterministic atlas) or a 4D image of region maps"
+            )
+        indices = sorted(int(v) for v in np.unique(data) if v != 0)
+        if not indices:
+            raise ValueError(f"regions image {regions_img} holds no label other than 0")
+        kind, dtype = "nearest", np.int32
+    elif img.ndim == 4:
+        indices = list(range(img.shape[3]))
+        kind, dtype = "continuous", np.float32
+    else:
+        raise ValueError(
+            f"regions image {regions_img} has shape {img.shape}: a 3D image of labels or "
+            "a 4D image of region maps is needed"
+        )
+    on_grid = img.shape[:3] == target.shape[:3] and np.allclose(img.affine, target.affine)
+    if not on_grid:
+        img = resample_img(
+            img,
+            target_affine=target.affine,
+            target_shape=target.shape[:3],
+            interpolation=kind,
+            force_resample=True,
+            copy_header=True,
+        )
+    out = nib.Nifti1Image(np.asarray(img.dataobj, dtype=dtype), target.affine)
+    out.header.set_xyzt_units("mm")
+    return out, indices
+
+
+def applied_regions_table(regions_img, indices, names=None):
+    """Describe applied regions: label, size on the data's grid, centre.
+
+    Parameters
+    ----------
+    regions_img : nibabel.nifti1.Nifti1Image
+        From :func:`resample_regions`.
+    indices : sequence of int
+        The regions (label values, or volumes of the maps).
+    names : dict of int to str or None, default=None
+        Region names by index (:func:`read_region_names`); ``region<index>``
+        for those it lacks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region`` (label value or volume), ``component`` (empty:
+        the regions were not learned), ``n_voxels`` on the data's grid,
+        ``x, y, z`` (world mm: each region's centre as nilearn's
+        ``find_parcellation_cut_coords`` or ``find_probabilistic_atlas_cut_coords``
+        finds it; empty for a region the grid leaves empty) and ``label``.
+    """
+    from nilearn.plotting import (
+        find_parcellation_cut_coords,
+        find_probabilistic_atlas_cut_coords,
+    )
+
+    data = np.asanyarray(regions_img.dataobj)
+    coords = np.full((len(indices), 3), np.nan)
+    if data.ndim == 3:
+        sizes = np.array([np.count_nonzero(data == index) for index in indices])
+        present = sizes > 0
+        if present.any():
+            found, found_labels = find_parcellation_cut_coords(regions_img, return_label_names=True)
+            where = {int(label): xyz for label, xyz in zip(found_labels, found, strict=True)}
+            coords = np.array([where.get(int(i), [np.nan] * 3) for i in indices], dtype=float)
+    else:
+        sizes = np.count_nonzero(data, axis=(0, 1, 2))
+        present = sizes > 0
+        if present.any():
+            import nibabel as nib
+
+            kept = nib.Nifti1Image(data[..., present], regions_img.affine)
+            coords[present] = np.asarray(find_probabilistic_atlas_cut_coords(kept)).reshape(-1, 3)
+    names = names or {}
+    return pd.DataFrame(
+        {
+            "region": list(indices),
+            "component": pd.array([pd.NA] * len(indices), dtype="Int64"),
+            "n_voxels": sizes,
+            "x": coords[:, 0],
+            "y": coords[:, 1],
+            "z": coords[:, 2],
+            "label": [names.get(int(i), f"region{int(i):03d}") for i in indices],
+        }
+    )

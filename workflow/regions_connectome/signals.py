@@ -288,3 +288,22 @@ def region_signals(data, maps):
 
     solution = linalg.lstsq(maps.astype(np.float64), data.T.astype(np.float64))[0]
     return solution.T
+
+
+def region_means(data, labels):
+    """Each label's mean signal (``NiftiLabelsMasker``'s ``strategy="mean"``).
+
+    Parameters
+    ----------
+    data : numpy.ndarray, shape (n_samples, n_voxels)
+        Signals of the voxels the labels cover.
+    labels : numpy.ndarray, shape (n_voxels, n_regions)
+        1 where a voxel has the region's label, 0 elsewhere (one label per
+        voxel); every region has a voxel.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_samples, n_regions)
+    """
+    labels = labels.astype(np.float64)
+    return (data.astype(np.float64) @ labels) / labels.sum(axis=0)

@@ -15,14 +15,16 @@ from regions_connectome.inputs import (
     INPUT_LABEL,
     resolve_inputs,
 )
-from regions_connectome.regions import EXTRACTION_KEYS, MASKER_KEYS
+from regions_connectome.regions import EXTRACTION_KEYS, TIMESERIES_KEYS
 
 ENV = "../../envs/nilearn.yaml"
 KINDS = {kind.replace(" ", ""): kind for kind in config["connectivity_kinds"]}
 KINDS.setdefault("correlation", "correlation")
 # Kinds computed in each subject's own job; the others are fitted on the group.
 SUBJECT_KINDS = [name for name, kind in KINDS.items() if kind not in GROUP_KINDS]
-COMPONENTS = range(config["decomposition"]["n_components"])
+# A regions image to apply, or None: the regions are learned from the cohort.
+APPLIED = config["regions"]["apply"]
+COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])
 
 
 SUBJECTS = resolve_inputs(config, workflow.is_main_process)
@@ -34,6 +36,7 @@ localrules:
     group_mask,
     group_connectivity,
     connectivity_table,
+    coverage_table,
     plot_matrix,
     plot_connectome,
 
@@ -87,13 +90,25 @@ def group_mask_inputs(wildcards):
     return reference | {"mask_file": config["mask"]}
 
 
+def applied_region_names(wildcards):
+    """The names of the applied regions' file, or nothing."""
+    return config["regions"]["apply_labels"] or []
+
+
+def learned_regions_mask(wildcards):
+    """The group mask the learned regions lie in; nothing for applied regions
+    (their own extent is the mask, as for nilearn's maskers without one)."""
+    return [] if APPLIED else rules.group_mask.output.mask
+
+
 def smoothed_data(wildcards):
     """The subject's smoothed data kept by the reduction, or nothing.
 
-    Used when the timeseries masker smooths by the same amount (the seed's
-    case); else the timeseries job reads the image.
+    Used when the regions are learned and the timeseries masker smooths by
+    the same amount (the seed's case); else the timeseries job reads the image.
     """
-    if config["regions"]["smoothing_fwhm"] != config["decomposition"]["smoothing_fwhm"]:
+    smoothing = config["regions"]["smoothing_fwhm"]
+    if APPLIED or smoothing != config["decomposition"]["smoothing_fwhm"]:
         return []
     return rules.reduce_subject.output.smoothed.format(subject=wildcards.subject)
 
@@ -135,7 +150,7 @@ def kind_of(wildcards):
 def timeseries_params(wildcards):
     """The timeseries masker's parameters; ``t_r`` from the image's BIDS sidecar
     when the config leaves it unset."""
-    params = pick("regions", MASKER_KEYS)
+    params = pick("regions", TIMESERIES_KEYS)
     t_r = SUBJECTS.get("t_r", {}).get(wildcards.subject)
     if params["t_r"] is None and t_r is not None and t_r == t_r:  # not NaN
         params["t_r"] = float(t_r)

@@ -5,10 +5,10 @@ rule subject_timeseries:
     input:
         func=func_of,
         confounds=confounds_of,
-        regions=rules.extract_regions.output.regions,
-        table=rules.extract_regions.output.table,
+        regions=REGIONS.regions,
+        table=REGIONS.table,
         smoothed=smoothed_data,
-        mask=rules.group_mask.output.mask,
+        mask=learned_regions_mask,
     output:
         timeseries="results/sub-{subject}/sub-{subject}_timeseries.tsv",
         sidecar="results/sub-{subject}/sub-{subject}_timeseries.json",
@@ -43,7 +43,7 @@ rule group_connectivity:
     input:
         relmats=subject_relmats,
         sidecars=subject_relmat_sidecars,
-        regions=rules.extract_regions.output.regions,
+        regions=REGIONS.regions,
     output:
         group="results/group/meas-{kind}_relmat.tsv",
         group_sidecar="results/group/meas-{kind}_relmat.json",
@@ -73,7 +73,7 @@ rule tangent_connectivity:
             rules.subject_timeseries.output.timeseries, subject=SUBJECTS.index
         ),
         sidecars=expand(rules.subject_timeseries.output.sidecar, subject=SUBJECTS.index),
-        regions=rules.extract_regions.output.regions,
+        regions=REGIONS.regions,
     output:
         relmats=expand(subject_relmats, kind="tangent"),
         sidecars=expand(subject_relmat_sidecars, kind="tangent"),
@@ -113,3 +113,23 @@ rule connectivity_table:
         runtime=10,
     script:
         "../scripts/connectivity_table.py"
+
+
+# The fraction of each region's voxels with signal, per subject.
+rule coverage_table:
+    input:
+        sidecars=expand(rules.subject_timeseries.output.sidecar, subject=SUBJECTS.index),
+    output:
+        table="results/group/coverage.tsv",
+    log:
+        "results/logs/coverage_table.log",
+    benchmark:
+        "results/benchmarks/coverage_table.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(500),
+        runtime=10,
+    script:
+        "../scripts/coverage_table.py"

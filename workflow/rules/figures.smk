@@ -27,13 +27,14 @@ rule plot_components:
         "../scripts/plot_components.py"
 
 
-# The regions as an atlas, each network beside its regions, the interactive
-# view: all drawn from the regions (which change whenever the components do).
+# The regions as an atlas, each network beside its regions (learned regions),
+# the interactive view: all drawn from the regions (which change whenever the
+# components do).
 rule plot_regions:
     input:
-        components=rules.decompose.output.components,
-        regions=rules.extract_regions.output.regions,
-        table=rules.extract_regions.output.table,
+        components=[] if APPLIED else rules.decompose.output.components,
+        regions=REGIONS.regions,
+        table=REGIONS.table,
     output:
         atlas=report(
             "results/figures/regions.png",
@@ -66,7 +67,7 @@ rule plot_regions:
         mem_mb=memory(1500),
         runtime=20,
     params:
-        n_components=config["decomposition"]["n_components"],
+        n_components=None if APPLIED else config["decomposition"]["n_components"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_regions.py"
@@ -104,7 +105,7 @@ rule plot_matrix:
 rule plot_connectome:
     input:
         relmat="results/group/meas-correlation_relmat.tsv",
-        table=rules.extract_regions.output.table,
+        table=REGIONS.table,
     output:
         matrix=report(
             "results/figures/matrix.png",

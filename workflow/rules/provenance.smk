@@ -4,7 +4,8 @@
 rule provenance:
     input:
         files=all_inputs,
-        mask=rules.group_mask.output.mask,
+        mask=learned_regions_mask,
+        regions=APPLIED or [],
     output:
         provenance="results/provenance.json",
         methods="results/methods.md",

@@ -1,4 +1,7 @@
-"""Figures of the regions: the atlas, each network beside its regions, the interactive view."""
+"""Figures of the regions: the atlas, each network beside its regions, the interactive view.
+
+The networks are drawn for learned regions only (applied regions have no components).
+"""
 
 from script_setup import start
 

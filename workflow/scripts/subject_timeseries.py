@@ -9,10 +9,8 @@ from script_setup import start
 
 start(snakemake)
 
-import nibabel as nib
-import numpy as np
-
 from regions_connectome.connectivity import (
+    MASKERS,
     subject_matrices,
     subject_relmat_sidecar,
     subject_timeseries,
@@ -20,11 +18,11 @@ from regions_connectome.connectivity import (
 )
 from regions_connectome.denoising import select_confounds
 from regions_connectome.io import read_tsv_column, write_array_tsv, write_json
-from regions_connectome.niimg import subject_smoothed_data
+from regions_connectome.niimg import regions_and_mask, subject_smoothed_data
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 subject, source = snakemake.wildcards.subject, f"subject {snakemake.wildcards.subject}"
-mask = np.asanyarray(nib.load(inputs.mask).dataobj) != 0
+regions, mask = regions_and_mask(inputs.regions, inputs.mask)
 smoothed, varies = subject_smoothed_data(
     inputs.smoothed, inputs.func, mask, params.regions["smoothing_fwhm"], subject
 )
@@ -32,14 +30,16 @@ denoising = select_confounds(
     params.source_func, inputs.confounds or None, params.confounds, len(smoothed), lean=True
 )
 labels = read_tsv_column(inputs.table, "label")
-regions = np.asanyarray(nib.load(inputs.regions).dataobj)
-timeseries = subject_timeseries(
+indices = [int(i) for i in read_tsv_column(inputs.table, "region")]
+timeseries, coverage = subject_timeseries(
     smoothed, varies, mask, regions, params.regions, denoising.values, denoising.sample_mask,
-    f"{source} ({inputs.func})", labels,
+    f"{source} ({inputs.func})", indices,
 )  # fmt: skip
 volumes = range(len(smoothed)) if denoising.sample_mask is None else denoising.sample_mask
 write_array_tsv(timeseries, output.timeseries, labels, volumes, "volume")
-sidecar = timeseries_sidecar(subject, inputs, denoising, params.regions, len(timeseries))
+sidecar = timeseries_sidecar(
+    subject, inputs, denoising, params.regions, timeseries, coverage, labels, MASKERS[regions.ndim]
+)
 write_json(sidecar, output.sidecar)
 matrices = subject_matrices(timeseries, params.kinds, source)
 for kind, matrix, path, sidecar_path in zip(
