@@ -21,7 +21,9 @@ import nibabel as nib  # noqa: E402
 import numpy as np  # noqa: E402
 
 from regions_connectome import synthetic  # noqa: E402
+from regions_connectome.connectivity import subject_timeseries  # noqa: E402
 from regions_connectome.decomposition import REDUCTION_KEYS  # noqa: E402
+from regions_connectome.niimg import smoothed_in_mask, varying_voxels  # noqa: E402
 from regions_connectome.regions import extract_regions  # noqa: E402
 from regions_connectome.synthetic import write_cohort  # noqa: E402, F401
 
@@ -118,3 +120,41 @@ def subject(planted):
         networks, {"threshold": 0.5, "extractor": "connected_components", "min_region_size": 1350}
     )
     return img, confounds, regions_img, index
+
+
+# nilearn's maps masker solves its least squares in the data's float32 over
+# every voxel of the image; the workflow solves it in float64 on the voxels
+# the regions cover (see tests/test_signals.py): equal up to nilearn's rounding.
+NILEARN_FLOAT32_ATOL = 1e-3
+
+# The timeseries masker's parameters of the unit tests (the config's, no filters).
+SIGNAL_PARAMS = {
+    "smoothing_fwhm": 6.0,
+    "standardize": True,
+    "standardize_confounds": True,
+    "detrend": False,
+    "low_pass": None,
+    "high_pass": None,
+    "t_r": None,
+}
+
+
+def timeseries_of(
+    img, mask_img, regions_img, confounds, params=SIGNAL_PARAMS, source="the image", indices=None
+):
+    """The workflow's timeseries of an image: smoothed in the mask, then extracted."""
+    data = np.asanyarray(img.dataobj)
+    mask = np.asarray(mask_img.dataobj) != 0
+    smoothed = smoothed_in_mask(data, img.affine, mask, params["smoothing_fwhm"])
+    regions = np.asanyarray(regions_img.dataobj)
+    return subject_timeseries(
+        smoothed,
+        varying_voxels(data)[mask],
+        mask,
+        regions,
+        params,
+        confounds,
+        None,
+        source,
+        indices,
+    )

@@ -13,6 +13,7 @@ from nilearn.connectome import ConnectivityMeasure
 from scipy.ndimage import distance_transform_edt
 from sklearn.covariance import LedoitWolf
 
+from conftest import NILEARN_FLOAT32_ATOL, SIGNAL_PARAMS, timeseries_of
 from regions_connectome.connectivity import (
     coverage_table,
     group_mean,
@@ -23,7 +24,6 @@ from regions_connectome.connectivity import (
     subject_timeseries,
     tangent_matrices,
 )
-from regions_connectome.niimg import smoothed_in_mask, varying_voxels
 
 
 @pytest.fixture(scope="module")
@@ -125,28 +125,6 @@ def test_correlation_is_shrunk():
     assert abs(matrix[0, 2]) < 0.2
 
 
-SIGNAL_PARAMS = {
-    "smoothing_fwhm": 6.0,
-    "standardize": True,
-    "standardize_confounds": True,
-    "detrend": False,
-    "low_pass": None,
-    "high_pass": None,
-    "t_r": None,
-}
-
-
-def timeseries_of(img, mask_img, regions_img, confounds, params=SIGNAL_PARAMS, source="the image"):
-    """The workflow's timeseries of an image: smoothed in the mask, then extracted."""
-    data = np.asanyarray(img.dataobj)
-    mask = np.asarray(mask_img.dataobj) != 0
-    smoothed = smoothed_in_mask(data, img.affine, mask, params["smoothing_fwhm"])
-    regions = np.asanyarray(regions_img.dataobj)
-    return subject_timeseries(
-        smoothed, varying_voxels(data)[mask], mask, regions, params, confounds, source=source
-    )
-
-
 def test_constant_and_collinear_confounds_change_nothing(subject, planted):
     """Documented: nilearn drops constant and collinear confound columns (QR)."""
     img, confounds, regions_img, _ = subject
@@ -159,12 +137,6 @@ def test_constant_and_collinear_confounds_change_nothing(subject, planted):
     ours, _ = timeseries_of(img, planted[0], regions_img, degenerate.to_numpy())
     assert np.isfinite(ours).all()
     np.testing.assert_allclose(ours, reference, atol=1e-5)
-
-
-# nilearn's maps masker solves its least squares in the data's float32 over
-# every voxel of the image; the workflow solves it in float64 on the voxels
-# the regions cover (see tests/test_signals.py): equal up to nilearn's rounding.
-NILEARN_FLOAT32_ATOL = 1e-3
 
 
 def test_timeseries_equal_nilearns_maps_masker_on_the_image(subject, planted):

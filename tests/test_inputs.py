@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import nibabel as nib
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -217,3 +219,40 @@ def test_resolved_inputs_are_saved_for_the_jobs_that_parse_again(small_cohort, t
     assert demo["func"].iloc[0] == "results/demo/sub-01/sub-01_bold.nii.gz"
     with pytest.raises(InputError, match="confounds.strategy needs fMRIPrep confounds"):
         resolve_inputs(config | {"subjects": "demo", "confounds": {"strategy": "simple"}})
+
+
+def test_regions_to_apply_that_cannot_be_used_stop_before_any_job(small_cohort, tmp_path):
+    """Each a real dry run: the message names the option, the file and the problem."""
+    import re
+
+    folder = tmp_path / "atlases"
+    folder.mkdir()
+    labels = np.zeros((10, 10, 10), np.int16)
+    labels[2:5, 2:5, 2:5], labels[6:9, 6:9, 6:9] = 1, 2
+    good = folder / "labels.nii.gz"
+    nib.Nifti1Image(labels, np.eye(4)).to_filename(good)
+    probability = folder / "probability.nii.gz"
+    nib.Nifti1Image(labels / 3.0, np.eye(4)).to_filename(probability)
+    broken = folder / "broken.nii.gz"
+    broken.write_bytes(b"not an image")
+    twice = folder / "names.tsv"
+    twice.write_text("index\tname\n1\tsame\n2\tsame\n")
+    cases = [
+        ({"apply": str(folder / "none.nii.gz")}, r"regions.apply: no such file .*none.nii.gz"),
+        ({"apply": str(broken)}, r"regions.apply: cannot read the image .*broken.nii.gz"),
+        ({"apply": str(probability)}, r"probability.nii.gz is 3D but not integer labels"),
+        (
+            {"apply": str(good), "apply_labels": str(twice)},
+            r"regions.apply_labels: .*names.tsv gives several regions the name\(s\) \['same'\]",
+        ),
+    ]
+    for regions, message in cases:
+        process = run_snakemake(
+            tmp_path,
+            "--dry-run",
+            config={"subjects": str(small_cohort), "regions": regions},
+            check=False,
+        )
+        assert process.returncode != 0
+        assert re.search(message, process.stdout), (message, process.stdout[-2000:])
+        assert not (tmp_path / "results").exists()

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+from pathlib import Path
 
-from regions_connectome.regions import extract_regions, region_labels, regions_table
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+from nilearn.image import resample_img
+
+from conftest import NILEARN_FLOAT32_ATOL, SIGNAL_PARAMS, timeseries_of
+from regions_connectome.regions import (
+    applied_regions_table,
+    extract_regions,
+    read_region_names,
+    region_labels,
+    regions_table,
+    resample_regions,
+)
 
 
 def test_regions_split_a_bilateral_network(planted):
@@ -24,3 +37,120 @@ def test_no_region_surviving_is_a_clear_error(planted):
     _, networks, _ = planted
     with pytest.raises(ValueError, match="no region survived"):
         extract_regions(networks, {"threshold": 0.5, "min_region_size": 1e9})
+
+
+AAL = Path("/usr/share/mricron/templates/aal.nii.gz")
+
+
+@pytest.fixture(scope="module")
+def atlas_files(tmp_path_factory, planted):
+    """A 3D labels atlas and 4D maps on a 4 mm grid, and the 6 mm data grid."""
+    folder = tmp_path_factory.mktemp("atlas")
+    mask, networks, _ = planted
+    data_img = nib.Nifti1Image(np.zeros(mask.shape + (2,), np.float32), mask.affine)
+    reference = folder / "bold.nii.gz"
+    nib.save(data_img, reference)
+    fine = resample_img(
+        networks, target_affine=np.diag([4.0, 4, 4]), interpolation="continuous",
+        force_resample=True, copy_header=True,
+    )  # fmt: skip
+    maps = np.asarray(fine.dataobj)
+    labels = np.where(maps.max(axis=3) > 0.3, 10 * (maps.argmax(axis=3) + 1), 0)
+    # label 99: one 4 mm voxel that no 6 mm voxel centre falls in (nothing of
+    # it is left on the data's grid)
+    centres = np.indices(mask.shape).reshape(3, -1)
+    world = mask.affine[:3, :3] @ centres + mask.affine[:3, 3:]
+    sampled = np.round(np.linalg.inv(fine.affine[:3, :3]) @ (world - fine.affine[:3, 3:]))
+    hit = np.zeros(labels.shape, dtype=bool)
+    inside = ((sampled >= 0) & (sampled < np.array(labels.shape)[:, None])).all(axis=0)
+    hit[tuple(sampled[:, inside].astype(int))] = True
+    labels[tuple(np.argwhere(~hit & (labels > 0))[0])] = 99
+    labels_file, maps_file = folder / "labels.nii.gz", folder / "maps.nii.gz"
+    nib.save(nib.Nifti1Image(labels.astype(np.int16), fine.affine), labels_file)
+    nib.save(fine, maps_file)
+    return reference, labels_file, maps_file
+
+
+@pytest.mark.parametrize("kind", ["labels", "maps"])
+def test_applied_regions_give_nilearns_timeseries(atlas_files, subject, kind):
+    """Regions on another grid: resampled once, then extracted as nilearn does.
+
+    nilearn's NiftiLabelsMasker / NiftiMapsMasker with resampling_target="data".
+    """
+    from nilearn.maskers import NiftiLabelsMasker, NiftiMapsMasker
+
+    img, confounds, _, _ = subject
+    reference, labels_file, maps_file = atlas_files
+    source = labels_file if kind == "labels" else maps_file
+    regions, indices = resample_regions(source, reference)
+    support = np.asarray(regions.dataobj) != 0
+    support = support.any(axis=3) if support.ndim == 4 else support
+    mask_img = nib.Nifti1Image(support.astype(np.uint8), img.affine)
+    ours, coverage = timeseries_of(img, mask_img, regions, confounds.to_numpy(), indices=indices)
+    masker_class = NiftiLabelsMasker if kind == "labels" else NiftiMapsMasker
+    masker = masker_class(str(source), resampling_target="data", **SIGNAL_PARAMS)
+    expected = masker.fit_transform(img, confounds=confounds.to_numpy())
+    if kind == "labels":  # label 99 has no voxel left at 6 mm: n/a, nilearn drops it
+        assert indices[-1] == 99 and coverage[-1] == 0 and np.isnan(ours[:, -1]).all()
+        ours = ours[:, :-1]
+    np.testing.assert_allclose(ours, expected, atol=NILEARN_FLOAT32_ATOL)
+
+
+def test_the_table_names_regions_and_keeps_those_the_grid_loses(atlas_files, tmp_path):
+    reference, labels_file, _ = atlas_files
+    names_file = tmp_path / "names.tsv"
+    names_file.write_text("index\tname\n10\tvisual\n20\tmotor\n99\tcorner\n")
+    img, indices = resample_regions(labels_file, reference)
+    table = applied_regions_table(img, indices, read_region_names(names_file))
+    assert table["label"].tolist() == ["visual", "motor", "region030", "region040", "corner"]
+    corner = table.set_index("label").loc["corner"]
+    assert corner["n_voxels"] == 0 and pd.isna(corner["x"])
+    assert (table["n_voxels"][:4] > 0).all() and np.isfinite(table[["x", "y", "z"]][:4]).all().all()
+
+
+def test_region_names_in_every_form(tmp_path):
+    bids = tmp_path / "atlas_dseg.tsv"
+    bids.write_text("index\tname\tcolor\n1\tPrecentral_L\t#ff0000\n2\tPrecentral_R\t#00ff00\n")
+    lut = tmp_path / "aal.nii.txt"
+    lut.write_text("1 Precentral_L 2001\n2 Precentral_R 2002\n")
+    ordered = tmp_path / "maps.csv"
+    ordered.write_text("name\nDMN\nvisual\n")
+    ours = tmp_path / "regions.tsv"
+    ours.write_text("region\tcomponent\tn_voxels\tx\ty\tz\tlabel\n0\t0\t9\t1\t2\t3\tr00_c0\n")
+    expected = {1: "Precentral_L", 2: "Precentral_R"}
+    assert read_region_names(bids) == expected == read_region_names(lut)
+    assert read_region_names(ordered) == {0: "DMN", 1: "visual"}
+    assert read_region_names(ours) == {0: "r00_c0"}
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("id\tlabel_name\n1\tx\n")
+    with pytest.raises(ValueError, match="has no 'name' column"):
+        read_region_names(bad)
+
+
+def test_an_image_that_is_no_regions_is_refused(atlas_files, tmp_path):
+    reference, labels_file, _ = atlas_files
+    img = nib.load(labels_file)
+    probability = tmp_path / "probability.nii.gz"
+    nib.save(nib.Nifti1Image(np.asarray(img.dataobj) / 7.0, img.affine), probability)
+    with pytest.raises(ValueError, match="is 3D but not integer labels"):
+        resample_regions(probability, reference)
+    far = tmp_path / "far.nii.gz"
+    nib.save(nib.Nifti1Image(np.asarray(img.dataobj), img.affine @ _shift(1000)), far)
+    with pytest.raises(ValueError, match="does not overlap the data's field of view"):
+        resample_regions(far, reference)
+
+
+def _shift(mm):
+    shift = np.eye(4)
+    shift[:3, 3] = mm
+    return shift
+
+
+def test_aal_from_debian_applies_with_its_names(atlas_files):
+    """The AAL atlas as Debian's mricron-data ships it, with its lookup table."""
+    reference, _, _ = atlas_files
+    img, indices = resample_regions(AAL, reference)
+    names = read_region_names(AAL.with_suffix("").with_suffix(".nii.txt"))
+    table = applied_regions_table(img, indices, names)
+    assert len(table) == 116 and table["label"].iloc[0] == "Precentral_L"
+    assert table["label"].is_unique and (table["n_voxels"] > 0).sum() > 100

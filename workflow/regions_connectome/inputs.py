@@ -537,6 +537,8 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
     import hashlib
     import json
 
+    if main_process and config["regions"]["apply"]:
+        check_applied_regions(config["regions"]["apply"], config["regions"]["apply_labels"])
     source = config["subjects"]
     if source == "demo":
         if config["confounds"]["strategy"] is not None:
@@ -563,5 +565,49 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
         table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"])
         if main_process:
             write_inputs_table(table, saved)
-    check_decomposition(config["decomposition"]["n_components"], table["n_volumes"])
+    if not config["regions"]["apply"]:
+        check_decomposition(config["decomposition"]["n_components"], table["n_volumes"])
     return table
+
+
+def check_applied_regions(path, names_path=None):
+    """Stop before any job if the regions image to apply, or its names, cannot be used.
+
+    Parameters
+    ----------
+    path : str
+        ``regions.apply``: 4D region maps or a 3D image of integer labels.
+    names_path : str or None, default=None
+        ``regions.apply_labels`` (see
+        :func:`regions_connectome.regions.read_region_names`).
+
+    Raises
+    ------
+    InputError
+        Naming the file and the problem: missing, unreadable, neither maps
+        nor labels, no region; names that cannot be read or that name two
+        regions alike.
+    """
+    import nibabel as nib
+
+    from regions_connectome.regions import read_region_names, region_indices
+
+    for option, file in (("regions.apply", path), ("regions.apply_labels", names_path)):
+        if file is not None and not Path(file).is_file():
+            raise InputError(f"{option}: no such file {file}")
+    try:
+        img = nib.load(path)
+    except Exception as error:  # nibabel raises several kinds on a bad header
+        raise InputError(f"regions.apply: cannot read the image {path}: {error}") from error
+    try:
+        indices = region_indices(img, path)
+        names = read_region_names(names_path) if names_path is not None else {}
+    except (ValueError, OSError) as error:
+        raise InputError(f"regions.apply: {error}") from error
+    used = [names[i] for i in indices if i in names]
+    twice = sorted({name for name in used if used.count(name) > 1})
+    if twice:
+        raise InputError(
+            f"regions.apply_labels: {names_path} gives several regions the name(s) "
+            f"{twice}: each region needs its own name"
+        )

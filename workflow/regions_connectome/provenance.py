@@ -180,7 +180,7 @@ def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None):
             f"Regions were not learned from these data: the regions image "
             f"`{Path(regions['path']).name}` (SHA-256 {regions['sha256']}) was applied, "
             "resampled once to the data's grid (nearest-neighbour interpolation for an "
-            "image of labels, continuous for region maps). "
+            "image of labels, linear for region maps, as nilearn's maskers do). "
         )
     text += (
         f"Regional timeseries were extracted after {regions_config['smoothing_fwhm']} mm "

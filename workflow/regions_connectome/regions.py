@@ -168,7 +168,8 @@ def read_region_names(path):
     Parameters
     ----------
     path : str or pathlib.Path
-        One of: a BIDS-style table (``.tsv`` or ``.csv``) with a ``name``
+        One of: a BIDS-style table (tab-separated, or comma-separated if
+        named ``.csv``) with a ``name``
         column and an ``index`` column (the label's value in a labels image,
         or the volume, from 0, in a 4D image of maps; row order if absent);
         this workflow's ``regions.tsv`` (``region``, ``label``); or a text
@@ -196,7 +197,8 @@ def read_region_names(path):
         names = {int(index): name for index, name in pairs}
         indices = [int(index) for index, _ in pairs]
     else:
-        table = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+        separator = "," if Path(path).suffix.lower() == ".csv" else "\t"
+        table = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False)
         index_column, name_column = (
             ("region", "label") if {"region", "label"} <= set(table) else ("index", "name")
         )
@@ -220,7 +222,7 @@ def read_region_names(path):
 def resample_regions(regions_img, reference):
     """Regions given by the user, on the data's grid.
 
-    Region maps (4D) are resampled with continuous interpolation, as
+    Region maps (4D) are resampled with linear interpolation, as
     ``NiftiMapsMasker(resampling_target="data")`` does; an image of integer
     labels (3D) with nearest-neighbour interpolation, as ``NiftiLabelsMasker``
     does. An image already on the grid is kept as it is.
@@ -251,25 +253,8 @@ def resample_regions(regions_img, reference):
 
     img = nib.load(regions_img)
     target = nib.load(reference)
-    data = np.asanyarray(img.dataobj)
-    if img.ndim == 3:
-        if not np.array_equal(data, np.round(data)):
-            raise ValueError(
-                f"regions image {regions_img} is 3D but not integer labels: give a 3D "
-                "image of labels (a deterministic atlas) or a 4D image of region maps"
-            )
-        indices = sorted(int(v) for v in np.unique(data) if v != 0)
-        if not indices:
-            raise ValueError(f"regions image {regions_img} holds no label other than 0")
-        kind, dtype = "nearest", np.int32
-    elif img.ndim == 4:
-        indices = list(range(img.shape[3]))
-        kind, dtype = "continuous", np.float32
-    else:
-        raise ValueError(
-            f"regions image {regions_img} has shape {img.shape}: a 3D image of labels or "
-            "a 4D image of region maps is needed"
-        )
+    indices = region_indices(img, regions_img)
+    kind, dtype = ("nearest", np.int32) if img.ndim == 3 else ("linear", np.float32)
     on_grid = img.shape[:3] == target.shape[:3] and np.allclose(img.affine, target.affine)
     if not on_grid:
         img = resample_img(
@@ -280,9 +265,55 @@ def resample_regions(regions_img, reference):
             force_resample=True,
             copy_header=True,
         )
-    out = nib.Nifti1Image(np.asarray(img.dataobj, dtype=dtype), target.affine)
+    data = np.asarray(img.dataobj, dtype=dtype)
+    if not data.any():
+        raise ValueError(
+            f"regions image {regions_img} does not overlap the data's field of view "
+            f"({reference}): are they in the same space?"
+        )
+    out = nib.Nifti1Image(data, target.affine)
     out.header.set_xyzt_units("mm")
     return out, indices
+
+
+def region_indices(img, path):
+    """The regions of a regions image, checked.
+
+    Parameters
+    ----------
+    img : nibabel.nifti1.Nifti1Image
+        4D region maps or a 3D image of integer labels.
+    path : str or pathlib.Path
+        Its file, for messages.
+
+    Returns
+    -------
+    list of int
+        The volumes of the maps (from 0), or every non-zero label.
+
+    Raises
+    ------
+    ValueError
+        If the image is neither (a 3D image of non-integer values, a 2D
+        image), or holds no region.
+    """
+    if img.ndim == 4:
+        return list(range(img.shape[3]))
+    if img.ndim != 3:
+        raise ValueError(
+            f"regions image {path} has shape {img.shape}: a 3D image of labels or a 4D "
+            "image of region maps is needed"
+        )
+    data = np.asanyarray(img.dataobj)
+    if not np.array_equal(data, np.round(data)):
+        raise ValueError(
+            f"regions image {path} is 3D but not integer labels: give a 3D image of "
+            "labels (a deterministic atlas) or a 4D image of region maps"
+        )
+    indices = sorted(int(v) for v in np.unique(data) if v != 0)
+    if not indices:
+        raise ValueError(f"regions image {path} holds no label other than 0")
+    return indices
 
 
 def applied_regions_table(regions_img, indices, names=None):
