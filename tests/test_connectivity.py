@@ -163,14 +163,13 @@ def test_coverage_is_the_fraction_of_a_regions_voxels_with_signal():
     support = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=bool)
     varies = np.array([True, False, True, True])
     np.testing.assert_allclose(region_coverage(varies, support), [2 / 3, 1.0, 0.0])
-    subjects, labels, table = coverage_table(
-        [
-            {"subject": "01", "coverage": {"a": 1.0, "b": 0.25}},
-            {"subject": "02", "coverage": {"a": 0.5, "b": 0.0}},
-        ]
-    )
-    assert subjects == ["01", "02"] and labels == ["a", "b"]
-    np.testing.assert_array_equal(table, [[1.0, 0.25], [0.5, 0.0]])
+    sidecars = [
+        {"subject": "01", "coverage": {"a": 1.0, "b": 0.25}},
+        {"subject": "02", "coverage": {"a": 0.5, "b": 0.0}},
+    ]
+    subjects, table = coverage_table(sidecars, ["b", "a"])  # in the regions table's order
+    assert subjects == ["01", "02"]
+    np.testing.assert_array_equal(table, [[0.25, 1.0], [0.0, 0.5]])
 
 
 OTHERS_ATOL = 1e-6

@@ -523,29 +523,28 @@ def group_mean(matrices, subjects):
     return np.divide(sums, counts, out=np.full(counts.shape, np.nan), where=counts > 0)
 
 
-def coverage_table(timeseries_sidecars):
+def coverage_table(timeseries_sidecars, labels):
     """Every subject's coverage of every region, from the timeseries sidecars.
 
     Parameters
     ----------
     timeseries_sidecars : sequence of dict
         The subjects' timeseries sidecars (:func:`timeseries_sidecar`).
+    labels : sequence of str
+        Region labels, in the order of the table's columns.
 
     Returns
     -------
     subjects : list of str
-    labels : list of str
-        Region labels, in the regions table's order.
     coverage : numpy.ndarray, shape (n_subjects, n_regions)
         Fraction of each region's voxels where the subject's image has signal.
     """
     subjects = [sidecar["subject"] for sidecar in timeseries_sidecars]
-    labels = list(timeseries_sidecars[0]["coverage"]) if timeseries_sidecars else []
     coverage = np.array(
         [[sidecar["coverage"][label] for label in labels] for sidecar in timeseries_sidecars],
         dtype=float,
     ).reshape(len(subjects), len(labels))
-    return subjects, labels, coverage
+    return subjects, coverage
 
 
 def relmat_keys(relmat_files):

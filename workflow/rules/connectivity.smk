@@ -119,6 +119,7 @@ rule connectivity_table:
 rule coverage_table:
     input:
         sidecars=expand(rules.subject_timeseries.output.sidecar, subject=SUBJECTS.index),
+        table=REGIONS.table,
     output:
         table="results/group/coverage.tsv",
     log:

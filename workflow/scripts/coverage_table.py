@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 from regions_connectome.connectivity import coverage_table
-from regions_connectome.io import write_array_tsv
+from regions_connectome.io import read_tsv_column, write_array_tsv
 
 sidecars = [json.loads(Path(path).read_text()) for path in snakemake.input.sidecars]
-subjects, labels, coverage = coverage_table(sidecars)
+labels = read_tsv_column(snakemake.input.table, "label")
+subjects, coverage = coverage_table(sidecars, labels)
 write_array_tsv(coverage, snakemake.output.table, labels, subjects, "subject")
