@@ -43,3 +43,4 @@ rule all:
         expand(rules.plot_matrix.output, kind=[k for k in KINDS if k != "correlation"]),
         rules.plot_quality.output,
         rules.provenance.output,
+        rules.exclusions.output if EXCLUDING else [],

@@ -9,7 +9,9 @@ voxels at 3 mm, 176 volumes; ``--small`` for a quick one), then times
 (d) the workflow after adding one subject, with a fixed mask: a second
     workflow folder runs cold with ``mask:`` the group mask file of (b)
     (time reported as b'), then one subject is added;
-(e) the workflow of (b) after ``regions.threshold`` changed.
+(e) the workflow of (b) after ``regions.threshold`` changed;
+(f) the workflow cold with the regions of (b) applied (``regions.apply``);
+(g) the workflow of (f) after adding one subject.
 
 It prints wall time and peak memory (``/usr/bin/time -v``; for the workflow
 also the largest job's ``max_rss`` from the ``benchmark:`` files), the ratios
@@ -232,7 +234,7 @@ def snakemake(workdir, cores, config, configfiles=()):
 
 
 def main(argv=None):
-    """Run the four timings and print them."""
+    """Run the timings and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="4 subjects, 80 volumes, 4 mm")
     parser.add_argument("--workdir", default="bench-work")
@@ -275,6 +277,15 @@ def main(argv=None):
     threshold = work / "threshold.yaml"
     threshold.write_text("regions:\n  threshold: 0.4\n")
     figures["e"] = timed(snakemake(cold, args.cores, {"subjects": sheet}, [threshold]), work)
+    applied = work / "workflow-applied"
+    regions = work / "applied.yaml"
+    regions.write_text(
+        f"regions:\n  apply: {cold / 'results/group/regions.nii.gz'}\n"
+        f"  apply_labels: {cold / 'results/group/regions.tsv'}\n"
+    )
+    figures["f"] = timed(snakemake(applied, args.cores, {"subjects": sheet}, [regions]), work)
+    before_g = time.time()
+    figures["g"] = timed(snakemake(applied, args.cores, {"subjects": full}, [regions]), work)
 
     labels = {
         "a": f"(a) nilearn script, n_jobs={args.cores}",
@@ -283,16 +294,22 @@ def main(argv=None):
         "b'": "(b') workflow cold, fixed mask",
         "d": "(d) workflow, one subject added",
         "e": "(e) workflow, regions.threshold changed",
+        "f": "(f) workflow cold, regions applied",
+        "g": "(g) regions applied, one subject added",
     }
     print(f"{'run':40s} {'wall s':>8s} {'peak MB':>8s} {'largest job MB':>15s}")
     for key, (seconds, peak, _) in figures.items():
-        results = {"b": cold, "b'": fixed, "d": fixed, "e": cold}.get(key)
+        results = {"b": cold, "b'": fixed, "d": fixed, "e": cold, "f": applied, "g": applied}.get(
+            key
+        )
         job = f"{largest_job_mb(results / 'results'):15.0f}" if results else f"{'':15s}"
         print(f"{labels[key]:40s} {seconds:8.1f} {peak:8.0f} {job}")
     print(f"ratio (a)/(b): {figures['a'][0] / figures['b'][0]:.2f} (target >= 2.5)")
     fixed_cold = figures["b'"][0]
     print(f"ratio (d)/(b'): {figures['d'][0] / fixed_cold:.2f}")
     print(f"ratio (e)/(b): {figures['e'][0] / figures['b'][0]:.2f} (target <= 1/3)")
+    print(f"ratio (g)/(f): {figures['g'][0] / figures['f'][0]:.2f} (target <= 1/10)")
+    print(f"ratio (g)/(b): {figures['g'][0] / figures['b'][0]:.2f}")
     print("(c) ran no job:", "Nothing to be done" in figures["c"][2])
 
     # Where the time goes: every job is a new Python process; the per-subject
@@ -300,7 +317,13 @@ def main(argv=None):
     lean, heavy = start_up_seconds(LEAN_IMPORTS), start_up_seconds(NILEARN_IMPORTS)
     print(f"\nstart-up of a per-subject job (lean imports): {lean:.2f} s (target <= 1 s)")
     print(f"start-up of a job that imports nilearn.maskers: {heavy:.2f} s")
-    for key, results, since in (("b", cold, 0.0), ("d", fixed, before_d), ("e", cold, before_e)):
+    for key, results, since in (
+        ("b", cold, 0.0),
+        ("d", fixed, before_d),
+        ("e", cold, before_e),
+        ("f", applied, 0.0),
+        ("g", applied, before_g),
+    ):
         table = jobs_by_rule(results / "results", since)
         per_subject = table["per_subject"].sum()
         total = table["total_s"].sum()

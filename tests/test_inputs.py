@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
 
 from cohorts import ADHD_FILES
-from conftest import run_snakemake
+from conftest import run_snakemake, write_cohort
 from regions_connectome.denoising import read_confounds
 from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
 
@@ -256,3 +258,61 @@ def test_regions_to_apply_that_cannot_be_used_stop_before_any_job(small_cohort, 
         assert process.returncode != 0
         assert re.search(message, process.stdout), (message, process.stdout[-2000:])
         assert not (tmp_path / "results").exists()
+
+
+def test_exclusions_leave_subjects_out_with_the_reason_never_silently(tmp_path):
+    """A real run: one subject over max_mean_fd, one unusable image.
+
+    The others go on; the exclusions table, the group sidecars, the methods
+    text and the provenance say who was left out and why.
+    """
+    from regions_connectome.inputs import mean_framewise_displacement
+
+    cohort = write_cohort(tmp_path / "cohort", n_subjects=4)
+    sheet = pd.read_csv(cohort, sep="\t", dtype=str)
+    sheet[["func", "confounds"]] = sheet[["func", "confounds"]].map(
+        lambda name: str(cohort.parent / name)
+    )
+    fd = {row.subject: mean_framewise_displacement(row.confounds) for row in sheet.itertuples()}
+    moving = max(fd, key=fd.get)
+    flat = tmp_path / "flat_bold.nii.gz"
+    nib.Nifti1Image(np.zeros((4, 4, 4), np.float32), np.eye(4)).to_filename(flat)
+    sheet.loc[len(sheet)] = ["99", str(flat), sheet["confounds"].iloc[0]]
+    sheet.to_csv(tmp_path / "subjects.tsv", sep="\t", index=False)
+    threshold = round((fd[moving] + sorted(fd.values())[-2]) / 2, 4)
+    config = {
+        "subjects": str(tmp_path / "subjects.tsv"),
+        "exclusions": {"max_mean_fd": threshold, "unusable": "exclude", "min_volumes": 20},
+    }
+    run_snakemake(tmp_path, config=config)
+    table = pd.read_csv(tmp_path / "results/group/exclusions.tsv", sep="\t", dtype=str)
+    reasons = dict(zip(table["subject"], table["reason"], strict=True))
+    assert set(reasons) == {moving, "99"}
+    assert f"above max_mean_fd {threshold}" in reasons[moving]
+    assert reasons["99"].startswith("unusable: subject 99: image") and "4D image" in reasons["99"]
+    kept = sorted(set(fd) - {moving})
+    group = json.loads((tmp_path / "results/group/meas-correlation_relmat.json").read_text())
+    assert group["subjects"] == kept
+    assert not (tmp_path / f"results/sub-{moving}").exists()
+    methods = (tmp_path / "results/methods.md").read_text()
+    assert "2 further input(s) were excluded" in methods and moving in methods
+    record = json.loads((tmp_path / "results/provenance.json").read_text())
+    assert set(record["excluded"]) == {moving, "99"}
+    # the default stops at the same unusable input, naming it
+    config["exclusions"] = {}
+    process = run_snakemake(tmp_path, "--dry-run", config=config, check=False)
+    assert process.returncode != 0 and "subject 99: image" in process.stdout
+
+
+def test_exclusion_reasons_name_the_criterion():
+    from regions_connectome.denoising import Denoising
+    from regions_connectome.inputs import exclusion_reason
+
+    scrubbed = Denoising(confounds=None, sample_mask=np.arange(15), n_volumes=60)
+    assert exclusion_reason({"min_volumes": 20}, scrubbed, None) == (
+        "15 volumes kept, fewer than min_volumes 20"
+    )
+    assert exclusion_reason({"min_volumes": 15}, scrubbed, None) is None
+    assert exclusion_reason({"max_mean_fd": 0.5}, scrubbed, None) == (
+        "no motion columns to compute the framewise displacement from"
+    )

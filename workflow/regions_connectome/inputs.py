@@ -24,6 +24,10 @@ DEMO_FUNC = "results/demo/sub-{subject}/sub-{subject}_bold.nii.gz"
 DEMO_CONFOUNDS = "results/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv"
 
 
+# The config's exclusions when none is asked for (the schema's defaults).
+EXCLUDE_NOBODY = {"min_volumes": None, "max_mean_fd": None, "unusable": "stop"}
+
+
 class InputError(ValueError):
     """A problem with the inputs that the user must fix."""
 
@@ -317,7 +321,7 @@ def fetch_dataset(name, data_dir, n_subjects):
     return fetcher_inputs(bunch)
 
 
-def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
+def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=None):
     """Check every input from headers and confounds, before any job runs.
 
     Parameters
@@ -332,11 +336,16 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
         What to do with an image whose shape or affine differs from that of
         the input whose label sorts first (the reference, whatever the order
         of the table): stop, or mark it to be resampled to that grid.
+    exclusions : dict or None, default=None
+        The config's ``exclusions`` section (:func:`exclusion_reason`):
+        subjects that fail a criterion, or whose inputs cannot be used when
+        ``unusable`` is ``"exclude"``, are marked instead of stopping the run.
 
     Returns
     -------
     pandas.DataFrame
-        ``table`` with ``n_volumes`` and ``resample`` (bool) columns added.
+        ``table`` with ``n_volumes``, ``resample`` (bool) and ``excluded``
+        (why the subject is left out, or None) columns added.
 
     Raises
     ------
@@ -344,66 +353,159 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop"):
         Naming the subject and the file: an image that cannot be read or is
         not 4D, a grid that differs (with ``stop``), a confounds file whose
         rows differ from the volumes, a missing column, too few volumes left
-        after scrubbing.
+        after scrubbing (unless ``exclusions`` says to exclude such inputs).
+    """
+    exclusions = exclusions or {}
+    for label, func in _same_images(table):
+        raise InputError(
+            f"subjects {label} and {func[0]} name the same image {func[1]}: "
+            "each input must be its own scan"
+        )
+    reference = None
+    checked = {}
+    # itertuples keeps each column's values (iterrows would turn a missing
+    # confounds file into NaN under pandas 3's string columns).
+    rows = sorted(zip(table.index, table.itertuples(index=False), strict=True), key=lambda r: r[0])
+    for label, row in rows:
+        try:
+            n_volumes, differs, grid, denoising = _check_input(
+                label, row, reference, confounds_settings, on_grid_mismatch
+            )
+        except InputError as error:
+            if exclusions.get("unusable", "stop") != "exclude":
+                raise
+            checked[label] = (0, False, f"unusable: {error}")
+            continue
+        if reference is None:
+            reference = (label, row.func, grid)
+        reason = exclusion_reason(exclusions, denoising, row.confounds)
+        checked[label] = (n_volumes, differs, reason)
+    if checked and all(reason for _, _, reason in checked.values()):
+        raise InputError(
+            "every subject is excluded: "
+            + "; ".join(f"{label}: {reason}" for label, (_, _, reason) in checked.items())
+        )
+    return table.assign(
+        n_volumes=[checked[label][0] for label in table.index],
+        resample=[checked[label][1] for label in table.index],
+        excluded=_optional((checked[label][2] for label in table.index), table.index),
+    )
+
+
+def _same_images(table):
+    """(label, (first label, path)) of every input naming an image seen before."""
+    seen = {}
+    for label, func in zip(table.index, table["func"], strict=True):
+        key = Path(func).resolve()
+        if key in seen:
+            yield seen[key], (label, func)
+        seen.setdefault(key, label)
+
+
+def _check_input(label, row, reference, confounds_settings, on_grid_mismatch):
+    """One input's checks (see :func:`check_inputs`).
+
+    Returns
+    -------
+    n_volumes : int
+    differs : bool
+        Whether its grid differs from the reference's.
+    grid : tuple
+        Its shape and affine.
+    denoising : regions_connectome.denoising.Denoising or None
+        Its confounds as configured (None when they are not checked).
     """
     import nibabel as nib
     import numpy as np
 
     from regions_connectome.denoising import ConfoundsError, select_confounds
 
-    reference = None
-    checked = {}
-    seen = {}
-    for label, func in zip(table.index, table["func"], strict=True):
-        key = Path(func).resolve()
-        if key in seen:
-            raise InputError(
-                f"subjects {seen[key]} and {label} name the same image {func}: "
-                "each input must be its own scan"
+    try:
+        img = nib.load(row.func)
+    except Exception as error:  # nibabel raises several kinds on a bad header
+        raise InputError(f"subject {label}: cannot read the image {row.func}: {error}") from error
+    shape = img.shape
+    if len(shape) != 4 or shape[3] < 2:
+        raise InputError(
+            f"subject {label}: image {row.func} has shape {shape}: a 4D image "
+            "(one 3D volume per time point, at least two) is needed"
+        )
+    grid = (shape[:3], img.affine)
+    if reference is None:
+        reference = (label, row.func, grid)
+    differs = grid[0] != reference[2][0] or not np.allclose(grid[1], reference[2][1], atol=1e-4)
+    if differs and on_grid_mismatch == "stop":
+        zooms = np.round(img.header.get_zooms()[:3], 3).tolist()
+        raise InputError(
+            f"subject {label}: image {row.func} is not on the grid of subject "
+            f"{reference[0]} ({reference[1]}): shape {shape[:3]} and voxel size "
+            f"{zooms} mm, affine\n{np.round(grid[1], 3)}\nvs shape {reference[2][0]}, "
+            f"affine\n{np.round(reference[2][1], 3)}\n"
+            "Set inputs: {grid_mismatch: resample} to resample every image to the "
+            f"grid of subject {reference[0]}, or give images on one grid"
+        )
+    denoising = None
+    try:
+        if confounds_settings is not None:
+            denoising = select_confounds(
+                row.func, row.confounds, confounds_settings, n_volumes=shape[3], lean=True
             )
-        seen[key] = label
-    # itertuples keeps each column's values (iterrows would turn a missing
-    # confounds file into NaN under pandas 3's string columns).
-    rows = sorted(zip(table.index, table.itertuples(index=False), strict=True), key=lambda r: r[0])
-    for label, row in rows:
-        try:
-            img = nib.load(row.func)
-        except Exception as error:  # nibabel raises several kinds on a bad header
-            raise InputError(
-                f"subject {label}: cannot read the image {row.func}: {error}"
-            ) from error
-        shape = img.shape
-        if len(shape) != 4 or shape[3] < 2:
-            raise InputError(
-                f"subject {label}: image {row.func} has shape {shape}: a 4D image "
-                "(one 3D volume per time point, at least two) is needed"
-            )
-        grid = (shape[:3], img.affine)
-        if reference is None:
-            reference = (label, row.func, grid)
-        differs = grid[0] != reference[2][0] or not np.allclose(grid[1], reference[2][1], atol=1e-4)
-        if differs and on_grid_mismatch == "stop":
-            zooms = np.round(img.header.get_zooms()[:3], 3).tolist()
-            raise InputError(
-                f"subject {label}: image {row.func} is not on the grid of subject "
-                f"{reference[0]} ({reference[1]}): shape {shape[:3]} and voxel size "
-                f"{zooms} mm, affine\n{np.round(grid[1], 3)}\nvs shape {reference[2][0]}, "
-                f"affine\n{np.round(reference[2][1], 3)}\n"
-                "Set inputs: {grid_mismatch: resample} to resample every image to the "
-                f"grid of subject {reference[0]}, or give images on one grid"
-            )
-        try:
-            if confounds_settings is not None:
-                select_confounds(
-                    row.func, row.confounds, confounds_settings, n_volumes=shape[3], lean=True
-                )
-        except (ConfoundsError, OSError) as error:
-            raise InputError(f"subject {label}: {error}") from error
-        checked[label] = (shape[3], bool(differs))
-    return table.assign(
-        n_volumes=[checked[label][0] for label in table.index],
-        resample=[checked[label][1] for label in table.index],
-    )
+    except (ConfoundsError, OSError) as error:
+        raise InputError(f"subject {label}: {error}") from error
+    return shape[3], bool(differs), grid, denoising
+
+
+def exclusion_reason(exclusions, denoising, confounds):
+    """Why a usable input is left out of the group stages, or None.
+
+    Parameters
+    ----------
+    exclusions : dict
+        The config's ``exclusions`` section: ``min_volumes`` (volumes kept
+        after scrubbing, at least) and ``max_mean_fd`` (mean framewise
+        displacement in mm, at most); None disables a criterion.
+    denoising : regions_connectome.denoising.Denoising or None
+        The input's confounds as configured.
+    confounds : str or None
+        Its confounds file, for the framewise displacement.
+
+    Returns
+    -------
+    str or None
+    """
+    reasons = []
+    minimum = exclusions.get("min_volumes")
+    if minimum is not None and denoising is not None and denoising.n_kept < minimum:
+        reasons.append(f"{denoising.n_kept} volumes kept, fewer than min_volumes {minimum}")
+    maximum = exclusions.get("max_mean_fd")
+    if maximum is not None:
+        fd = mean_framewise_displacement(confounds)
+        if fd is None:
+            reasons.append("no motion columns to compute the framewise displacement from")
+        elif fd > maximum:
+            reasons.append(f"mean framewise displacement {fd:.3f} mm above max_mean_fd {maximum}")
+    return "; ".join(reasons) or None
+
+
+def mean_framewise_displacement(confounds):
+    """Mean framewise displacement (mm) of a confounds file, or None without motion columns.
+
+    Parameters
+    ----------
+    confounds : str or None
+        Confounds file (see :data:`regions_connectome.quality.MOTION_CONVENTIONS`).
+
+    Returns
+    -------
+    float or None
+    """
+    from regions_connectome.denoising import read_confounds
+    from regions_connectome.quality import framewise_displacement
+
+    if confounds is None:
+        return None
+    fd = framewise_displacement(read_confounds(confounds))
+    return None if fd is None else float(fd.mean())
 
 
 def check_decomposition(n_components, n_volumes):
@@ -474,6 +576,10 @@ def read_inputs_table(path):
         table["n_volumes"] = table["n_volumes"].astype(int)
     if "resample" in table:
         table["resample"] = table["resample"] == "True"
+    if "excluded" in table:
+        table["excluded"] = _optional(
+            (None if v in ("", "n/a") else v for v in table["excluded"]), table.index
+        )
     return table
 
 
@@ -524,8 +630,8 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
     -------
     pandas.DataFrame
         Indexed by label: ``func``, ``confounds`` (None where none),
-        ``n_volumes``, and for checked inputs ``resample`` (and ``t_r`` for
-        BIDS inputs).
+        ``n_volumes``, and for checked inputs ``resample`` and ``excluded``
+        (see :func:`split_exclusions`; and ``t_r`` for BIDS inputs).
 
     Raises
     ------
@@ -540,7 +646,13 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
     if main_process and config["regions"]["apply"]:
         check_applied_regions(config["regions"]["apply"], config["regions"]["apply_labels"])
     source = config["subjects"]
+    exclusions = config["exclusions"]
     if source == "demo":
+        if exclusions != EXCLUDE_NOBODY:
+            raise InputError(
+                "exclusions need the inputs before the run, and the demo cohort's files "
+                "are written by it: set exclusions only for other inputs"
+            )
         if config["confounds"]["strategy"] is not None:
             raise InputError(
                 "confounds.strategy needs fMRIPrep confounds; the demo cohort's "
@@ -561,13 +673,36 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
             table = read_sample_sheet(source)
         # The main process checks the confounds; every process reads the image
         # headers, which say which images are resampled.
-        confounds = config["confounds"] if main_process else None
-        table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"])
+        # (and, to find whom to exclude, every process that parses again).
+        excluding = exclusions != EXCLUDE_NOBODY
+        confounds = config["confounds"] if main_process or excluding else None
+        table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"], exclusions)
         if main_process:
             write_inputs_table(table, saved)
     if not config["regions"]["apply"]:
-        check_decomposition(config["decomposition"]["n_components"], table["n_volumes"])
+        included, _ = split_exclusions(table)
+        check_decomposition(config["decomposition"]["n_components"], included["n_volumes"])
     return table
+
+
+def split_exclusions(table):
+    """The inputs the group stages use, and those excluded with the reason.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As :func:`resolve_inputs` returns it.
+
+    Returns
+    -------
+    included : pandas.DataFrame
+    excluded : pandas.DataFrame
+        Rows of ``table``; ``excluded`` says why in its ``excluded`` column.
+    """
+    if "excluded" not in table:
+        return table, table.iloc[:0]
+    left_out = table["excluded"].notna()
+    return table[~left_out], table[left_out]
 
 
 def check_applied_regions(path, names_path=None):
@@ -611,3 +746,22 @@ def check_applied_regions(path, names_path=None):
             f"regions.apply_labels: {names_path} gives several regions the name(s) "
             f"{twice}: each region needs its own name"
         )
+
+
+def exclusions_table(excluded):
+    """The subjects left out of the group stages, one row each.
+
+    Parameters
+    ----------
+    excluded : dict of str to dict
+        Per subject label: ``func``, ``confounds`` and ``reason``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``subject``, ``func``, ``confounds``, ``reason`` (a header
+        only when nobody is excluded).
+    """
+    columns = ["subject", "func", "confounds", "reason"]
+    rows = [{"subject": label} | record for label, record in excluded.items()]
+    return pd.DataFrame(rows, columns=columns)

@@ -137,7 +137,7 @@ def _confounds_sentence(columns, has_confounds):
     return "The confounds " + ", ".join(f"`{c}`" for c in columns) + " were regressed out"
 
 
-def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None):
+def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None, excluded=None):
     """A methods paragraph generated from the configuration, with references.
 
     Parameters
@@ -153,6 +153,8 @@ def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None):
     regions : dict or None, default=None
         The applied regions image's record (:func:`file_record`), or None for
         regions learned from the cohort.
+    excluded : dict of str to dict or None, default=None
+        Subjects left out before the group stages, with their ``reason``.
 
     Returns
     -------
@@ -173,6 +175,12 @@ def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None):
         f"Resting-state fMRI data of {n_subjects} subjects ({volumes} volumes each) were "
         f"analysed with nilearn {cite('nilearn')}. "
     )
+    if excluded:
+        text += (
+            f"{len(excluded)} further input(s) were excluded before the analysis: "
+            + "; ".join(f"{label} ({record['reason']})" for label, record in excluded.items())
+            + ". "
+        )
     if regions is None:
         text += _learned_regions_sentences(config, cite)
     else:

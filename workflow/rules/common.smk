@@ -12,8 +12,10 @@ from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
     DEMO_FUNC,
+    EXCLUDE_NOBODY,
     INPUT_LABEL,
     resolve_inputs,
+    split_exclusions,
 )
 from regions_connectome.regions import EXTRACTION_KEYS, TIMESERIES_KEYS
 
@@ -22,12 +24,15 @@ KINDS = {kind.replace(" ", ""): kind for kind in config["connectivity_kinds"]}
 KINDS.setdefault("correlation", "correlation")
 # Kinds computed in each subject's own job; the others are fitted on the group.
 SUBJECT_KINDS = [name for name, kind in KINDS.items() if kind not in GROUP_KINDS]
+# Whether the config asks to exclude subjects rather than stop.
+EXCLUDING = config["exclusions"] != EXCLUDE_NOBODY
 # A regions image to apply, or None: the regions are learned from the cohort.
 APPLIED = config["regions"]["apply"]
 COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])
 
 
-SUBJECTS = resolve_inputs(config, workflow.is_main_process)
+# The subjects of the group stages, and those excluded (exclusions: in the config).
+SUBJECTS, EXCLUDED = split_exclusions(resolve_inputs(config, workflow.is_main_process))
 
 
 # Quick jobs that run in the head process rather than as cluster jobs.
@@ -139,6 +144,14 @@ def subject_files():
     return {
         label: {"func": row.func, "confounds": row.confounds}
         for label, row in zip(SUBJECTS.index, SUBJECTS.itertuples(index=False))
+    }
+
+
+def excluded_subjects():
+    """Subject label -> its files and why it was excluded (for the record)."""
+    return {
+        label: {"func": row.func, "confounds": row.confounds, "reason": row.excluded}
+        for label, row in zip(EXCLUDED.index, EXCLUDED.itertuples(index=False))
     }
 
 

@@ -71,3 +71,26 @@ rule resample_func:
         runtime=20,
     script:
         "../scripts/resample_func.py"
+
+
+# Who was left out of the group stages and why (exclusions: in the config).
+rule exclusions:
+    input:
+        all_inputs,
+    output:
+        table="results/group/exclusions.tsv",
+    log:
+        "results/logs/exclusions.log",
+    benchmark:
+        "results/benchmarks/exclusions.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(500),
+        runtime=10,
+    params:
+        criteria=config["exclusions"],
+        excluded=excluded_subjects(),
+    script:
+        "../scripts/exclusions.py"

@@ -25,6 +25,7 @@ rule provenance:
     params:
         config=config,
         subjects=subject_files(),
+        excluded=excluded_subjects(),
         n_volumes={label: int(n) for label, n in SUBJECTS["n_volumes"].items()},
     script:
         "../scripts/provenance.py"

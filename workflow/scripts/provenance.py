@@ -11,11 +11,17 @@ inputs, subjects = snakemake.input, snakemake.params.subjects
 n_volumes = snakemake.params.n_volumes
 config = dict(snakemake.params.config)
 record = provenance(config, subjects, n_volumes, inputs.mask or None, inputs.regions or None)
+record["excluded"] = snakemake.params.excluded
 write_json(record, snakemake.output.provenance)
 has_confounds = any(files["confounds"] for files in subjects.values())
 with atomic_output(snakemake.output.methods) as tmp:
     tmp.write_text(
         methods_text(
-            config, len(subjects), n_volumes.values(), has_confounds, record["applied_regions"]
+            config,
+            len(subjects),
+            n_volumes.values(),
+            has_confounds,
+            record["applied_regions"],
+            snakemake.params.excluded,
         )
     )
