@@ -460,7 +460,7 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
         ) as cache:
             mask = nib.load(tmp_path / "results/group/mask.nii.gz").get_fdata() != 0
             regions = nib.load(tmp_path / "results/group/regions.nii.gz").get_fdata()
-            exact = subject_timeseries(
+            exact, _ = subject_timeseries(
                 cache["data"],
                 cache["varies"],
                 mask,

@@ -111,6 +111,7 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
         ("subject_timeseries", "subject=02"),
         ("group_connectivity", "kind=correlation"),
         ("connectivity_table", ""),
+        ("coverage_table", ""),
         ("plot_connectome", ""),
         ("plot_quality", ""),
         ("provenance", ""),
