@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def region_maps(regions, mask, indices=None):
+def region_maps(regions, mask, indices=None, source="the image"):
     """Each region's weights at the voxels of a mask.
 
     Parameters
@@ -18,6 +18,8 @@ def region_maps(regions, mask, indices=None):
     indices : sequence of int or None, default=None
         For labels, the label of each region (all non-zero labels, sorted,
         if None); ignored for maps.
+    source : str, default="the image"
+        Who and what file, for messages.
 
     Returns
     -------
@@ -25,8 +27,19 @@ def region_maps(regions, mask, indices=None):
         Map values, or 1 inside a label and 0 elsewhere.
     is_labels : bool
         Whether ``regions`` held labels.
+
+    Raises
+    ------
+    ValueError
+        If the regions are on another grid or reach outside the mask.
     """
     regions = np.nan_to_num(np.asarray(regions), nan=0.0, posinf=0.0, neginf=0.0)
+    support = regions != 0
+    if (
+        regions.shape[:3] != mask.shape
+        or ((support.any(axis=3) if support.ndim == 4 else support) & ~mask).any()
+    ):
+        raise ValueError(f"{source}: the regions reach outside the mask of the smoothed data")
     if regions.ndim == 3:
         if indices is None:
             indices = np.unique(regions[regions != 0])
@@ -124,12 +137,7 @@ def subject_timeseries(
     """
     from regions_connectome.signals import clean, region_means, region_signals
 
-    if (
-        np.shape(regions)[:3] != mask.shape
-        or ((np.nan_to_num(regions) != 0).reshape(*mask.shape, -1).any(axis=3) & ~mask).any()
-    ):
-        raise ValueError(f"{source}: the regions reach outside the mask of the smoothed data")
-    maps, is_labels = region_maps(regions, mask, indices)
+    maps, is_labels = region_maps(regions, mask, indices, source)
     coverage = region_coverage(varies, maps != 0)
     kept = (coverage > 0) & (coverage >= params.get("min_coverage", 0))
     if not kept.any():

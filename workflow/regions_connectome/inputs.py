@@ -24,10 +24,6 @@ DEMO_FUNC = "results/demo/sub-{subject}/sub-{subject}_bold.nii.gz"
 DEMO_CONFOUNDS = "results/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv"
 
 
-# The config's exclusions when none is asked for (the schema's defaults).
-EXCLUDE_NOBODY = {"min_volumes": None, "max_mean_fd": None, "unusable": "stop"}
-
-
 class InputError(ValueError):
     """A problem with the inputs that the user must fix."""
 
@@ -455,6 +451,26 @@ def _check_input(label, row, reference, confounds_settings, on_grid_mismatch):
     return shape[3], bool(differs), grid, denoising
 
 
+def asks_exclusions(exclusions):
+    """Whether the config's ``exclusions`` section leaves anyone out rather than stop.
+
+    Parameters
+    ----------
+    exclusions : dict
+        ``min_volumes``, ``max_mean_fd`` (None: no such criterion) and
+        ``unusable`` (``"stop"`` or ``"exclude"``).
+
+    Returns
+    -------
+    bool
+    """
+    return (
+        exclusions.get("min_volumes") is not None
+        or exclusions.get("max_mean_fd") is not None
+        or exclusions.get("unusable", "stop") == "exclude"
+    )
+
+
 def exclusion_reason(exclusions, denoising, confounds):
     """Why a usable input is left out of the group stages, or None.
 
@@ -648,7 +664,7 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
     source = config["subjects"]
     exclusions = config["exclusions"]
     if source == "demo":
-        if exclusions != EXCLUDE_NOBODY:
+        if asks_exclusions(exclusions):
             raise InputError(
                 "exclusions need the inputs before the run, and the demo cohort's files "
                 "are written by it: set exclusions only for other inputs"
@@ -674,7 +690,7 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
         # The main process checks the confounds; every process reads the image
         # headers, which say which images are resampled.
         # (and, to find whom to exclude, every process that parses again).
-        excluding = exclusions != EXCLUDE_NOBODY
+        excluding = asks_exclusions(exclusions)
         confounds = config["confounds"] if main_process or excluding else None
         table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"], exclusions)
         if main_process:

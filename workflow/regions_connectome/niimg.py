@@ -513,5 +513,5 @@ def regions_and_mask(regions_file, mask_file=None):
     regions = np.asanyarray(nib.load(regions_file).dataobj)
     if mask_file:
         return regions, np.asanyarray(nib.load(mask_file).dataobj) != 0
-    support = np.nan_to_num(regions) != 0
+    support = np.isfinite(regions) & (regions != 0)
     return regions, support.any(axis=3) if support.ndim == 4 else support

@@ -89,7 +89,7 @@ def software_versions():
     return versions
 
 
-def provenance(config, subjects, n_volumes, group_mask=None, regions=None):
+def provenance(config, subjects, n_volumes, group_mask=None, regions=None, excluded=None):
     """The provenance record of a run.
 
     Parameters
@@ -105,6 +105,9 @@ def provenance(config, subjects, n_volumes, group_mask=None, regions=None):
         computed from the data).
     regions : str or None, default=None
         The regions image the run applied (``regions.apply``).
+    excluded : dict of str to dict or None, default=None
+        Inputs left out before the group stages, with their files and
+        ``reason``.
 
     Returns
     -------
@@ -112,7 +115,7 @@ def provenance(config, subjects, n_volumes, group_mask=None, regions=None):
         ``config``, ``software``, ``platform``, ``inputs`` (per subject:
         each file's path, size and SHA-256, and the number of volumes),
         ``group_mask`` and ``applied_regions`` (path, size and SHA-256, or
-        None).
+        None), and ``excluded``.
     """
     inputs = {}
     for label, files in subjects.items():
@@ -126,6 +129,7 @@ def provenance(config, subjects, n_volumes, group_mask=None, regions=None):
         "inputs": inputs,
         "group_mask": None if group_mask is None else file_record(group_mask),
         "applied_regions": None if regions is None else file_record(regions),
+        "excluded": excluded or {},
     }
 
 

@@ -12,8 +12,8 @@ from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
     DEMO_FUNC,
-    EXCLUDE_NOBODY,
     INPUT_LABEL,
+    asks_exclusions,
     resolve_inputs,
     split_exclusions,
 )
@@ -25,7 +25,7 @@ KINDS.setdefault("correlation", "correlation")
 # Kinds computed in each subject's own job; the others are fitted on the group.
 SUBJECT_KINDS = [name for name, kind in KINDS.items() if kind not in GROUP_KINDS]
 # Whether the config asks to exclude subjects rather than stop.
-EXCLUDING = config["exclusions"] != EXCLUDE_NOBODY
+EXCLUDING = asks_exclusions(config["exclusions"])
 # A regions image to apply, or None: the regions are learned from the cohort.
 APPLIED = config["regions"]["apply"]
 COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])

@@ -10,8 +10,10 @@ from regions_connectome.provenance import methods_text, provenance
 inputs, subjects = snakemake.input, snakemake.params.subjects
 n_volumes = snakemake.params.n_volumes
 config = dict(snakemake.params.config)
-record = provenance(config, subjects, n_volumes, inputs.mask or None, inputs.regions or None)
-record["excluded"] = snakemake.params.excluded
+excluded = snakemake.params.excluded
+record = provenance(
+    config, subjects, n_volumes, inputs.mask or None, inputs.regions or None, excluded
+)
 write_json(record, snakemake.output.provenance)
 has_confounds = any(files["confounds"] for files in subjects.values())
 with atomic_output(snakemake.output.methods) as tmp:
@@ -22,6 +24,6 @@ with atomic_output(snakemake.output.methods) as tmp:
             n_volumes.values(),
             has_confounds,
             record["applied_regions"],
-            snakemake.params.excluded,
+            excluded,
         )
     )
