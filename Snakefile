@@ -23,6 +23,7 @@ include: "workflow/rules/inputs.smk"
 include: "workflow/rules/decomposition.smk"
 include: "workflow/rules/regions.smk"
 include: "workflow/rules/connectivity.smk"
+include: "workflow/rules/quality.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/provenance.smk"
 
@@ -33,14 +34,17 @@ rule all:
     input:
         [] if APPLIED else rules.decompose.output,
         REGIONS,
-        expand(rules.subject_timeseries.output, subject=SUBJECTS.index),
+        expand(rules.subject_timeseries.output, scan=SCAN.values()),
         expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),
         rules.connectivity_table.output,
         rules.coverage_table.output,
+        rules.qc_table.output,
+        rules.qcfc.output,
         [] if APPLIED else rules.plot_components.output,
         rules.plot_regions.output,
         rules.plot_connectome.output,
         expand(rules.plot_matrix.output, kind=[k for k in KINDS if k != "correlation"]),
         rules.plot_quality.output,
         rules.provenance.output,
+        rules.dataset_description.output,
         rules.exclusions.output if EXCLUDING else [],

@@ -23,11 +23,24 @@ import numpy as np  # noqa: E402
 from regions_connectome import synthetic  # noqa: E402
 from regions_connectome.connectivity import subject_timeseries  # noqa: E402
 from regions_connectome.decomposition import REDUCTION_KEYS  # noqa: E402
+from regions_connectome.derivatives import scan_prefix  # noqa: E402
 from regions_connectome.niimg import smoothed_in_mask, varying_voxels  # noqa: E402
 from regions_connectome.regions import extract_regions  # noqa: E402
 from regions_connectome.synthetic import write_cohort  # noqa: E402, F401
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def run_file(results, label, suffix):
+    """The one file of an input's run in the derivatives folder ending in ``suffix``.
+
+    ``run_file(results, "01", "_timeseries.tsv")`` is
+    ``results/sub-01/func/sub-01_task-rest_space-…_seg-…_timeseries.tsv``.
+    """
+    found = sorted(Path(results).glob(f"{scan_prefix(label)}_*{suffix}"))
+    assert len(found) == 1, f"{label} {suffix}: {found}"
+    return found[0]
+
 
 # The per-subject reduction's parameters, as config.yaml sets them.
 REDUCTION_PARAMS = {

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import NILEARN_FLOAT32_ATOL, SHARED, run_snakemake, write_cohort
+from conftest import NILEARN_FLOAT32_ATOL, SHARED, run_file, run_snakemake, write_cohort
 
 ATLASES = Path("/usr/share/mricron/templates")
 AAL, AAL_NAMES = ATLASES / "aal.nii.gz", ATLASES / "aal.nii.txt"
@@ -70,7 +70,8 @@ def test_a_previous_runs_regions_give_its_numbers_and_a_new_subject_costs_its_ow
     results = tmp_path / "results"
     assert not (results / "group/components.nii.gz").exists()
     assert not (results / "group/mask.nii.gz").exists()
-    for name in ["sub-01/sub-01_timeseries.tsv", "group/meas-correlation_relmat.tsv"]:
+    timeseries = run_file(results, "01", "_timeseries.tsv").relative_to(results)
+    for name in [timeseries, "group/meas-correlation_relmat.tsv"]:
         ours, theirs = read(results / name), read(learned / name)
         assert list(ours.columns) == list(theirs.columns)
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=SAME_NUMBERS_ATOL)
@@ -81,16 +82,16 @@ def test_a_previous_runs_regions_give_its_numbers_and_a_new_subject_costs_its_ow
     assert provenance["applied_regions"]["sha256"] == digest
 
     # A fourth subject joins: its own job and the group jobs, nothing else.
-    before = {p: p.stat().st_mtime_ns for p in results.glob("sub-0[123]/*")}
+    before = {p: p.stat().st_mtime_ns for p in results.glob("sub-0[123]/func/*")}
     config["subjects"] = str(cohort / "subjects.tsv")
     jobs = jobs_of(run_snakemake(tmp_path, "--dry-run", config=config).stdout)
     assert jobs.pop("subject_timeseries") == 1
     assert set(jobs) <= {
-        "group_connectivity", "connectivity_table", "coverage_table", "plot_connectome",
-        "plot_quality", "provenance", "all",
+        "group_connectivity", "connectivity_table", "coverage_table", "qc_table", "qcfc",
+        "plot_connectome", "plot_quality", "provenance", "all",
     }, jobs  # fmt: skip
     run_snakemake(tmp_path, config=config)
-    assert {p: p.stat().st_mtime_ns for p in results.glob("sub-0[123]/*")} == before
+    assert {p: p.stat().st_mtime_ns for p in results.glob("sub-0[123]/func/*")} == before
     group = json.loads((results / "group/meas-correlation_relmat.json").read_text())
     assert group["subjects"] == ["01", "02", "03", "04"]
 
@@ -110,14 +111,14 @@ def test_aal_on_the_synthetic_cohort_names_every_region(cohort, tmp_path):
     assert list(coverage.columns) == names and coverage.index.tolist() == [1, 2, 3]
     assert ((coverage >= 0) & (coverage <= 1)).all().all()
     for subject in ["01", "02", "03"]:
-        timeseries = read(results / f"sub-{subject}/sub-{subject}_timeseries.tsv")
-        matrix = read(results / f"sub-{subject}/sub-{subject}_meas-correlation_relmat.tsv")
+        timeseries = read(run_file(results, subject, "_timeseries.tsv"))
+        matrix = read(run_file(results, subject, "_meas-correlation_relmat.tsv"))
         missing = timeseries.isna().all()
         # n/a exactly where the subject covers less than min_coverage (0.5)
         assert (missing == (coverage.loc[int(subject)] < 0.5)).all()
         assert matrix.loc[missing, :].isna().all().all()
         assert np.isfinite(matrix.loc[~missing, ~missing]).all().all()
-        sidecar = json.loads((results / f"sub-{subject}/sub-{subject}_timeseries.json").read_text())
+        sidecar = json.loads(run_file(results, subject, "_timeseries.json").read_text())
         assert sidecar["masker"] == "nilearn.maskers.NiftiLabelsMasker"
         assert sidecar["regions_without_signal"] == list(missing[missing].index)
     # the synthetic images vary in every voxel: every region has signal
@@ -147,7 +148,7 @@ def test_harvard_oxford_on_a_real_run(tmp_path):
     config = {"subjects": str(sheet), "regions": regions}
     run_snakemake(tmp_path, config=config)
     results = tmp_path / "results"
-    timeseries = read(results / "sub-happy/sub-happy_timeseries.tsv")
+    timeseries = read(run_file(results, "happy", "_timeseries.tsv"))
     coverage = read(results / "group/coverage.tsv").loc["happy"]
     assert timeseries.shape == (110, 48) and timeseries.columns[0] == "region001"
     missing = timeseries.isna().all()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cohorts import ADHD_FILES
-from conftest import run_snakemake, write_cohort
+from conftest import run_file, run_snakemake, write_cohort
 from regions_connectome.denoising import read_confounds
 from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
 
@@ -156,9 +156,7 @@ def test_a_subject_without_confounds_runs_through(small_cohort, tmp_path):
     sheet = write_sheet(tmp_path, rows.itertuples(index=False))
     run_snakemake(tmp_path, config={"subjects": str(sheet), "mask": "template"})
     label = rows.loc[1, "subject"]
-    sidecar = json.loads(
-        (tmp_path / f"results/sub-{label}/sub-{label}_timeseries.json").read_text()
-    )
+    sidecar = json.loads(run_file(tmp_path / "results", label, "_timeseries.json").read_text())
     assert sidecar["confounds"] is None and sidecar["confounds_regressed_out"] == []
     record = json.loads((tmp_path / "results" / "provenance.json").read_text())
     assert record["inputs"][label]["confounds"] is None
@@ -218,7 +216,7 @@ def test_resolved_inputs_are_saved_for_the_jobs_that_parse_again(small_cohort, t
     job = resolve_inputs(config, main_process=False, folder=tmp_path)
     assert job.to_dict() == main.to_dict()
     demo = resolve_inputs(yaml.safe_load((PROJECT / "config.yaml").read_text()))
-    assert demo["func"].iloc[0] == "results/demo/sub-01/sub-01_bold.nii.gz"
+    assert demo["func"].iloc[0] == "results/sourcedata/demo/sub-01/sub-01_bold.nii.gz"
     with pytest.raises(InputError, match="confounds.strategy needs fMRIPrep confounds"):
         resolve_inputs(config | {"subjects": "demo", "confounds": {"strategy": "simple"}})
 

@@ -24,7 +24,7 @@ from cohorts import (
     write_adhd_sheet,
     write_fmriprep_tree,
 )
-from conftest import SHARED, run_snakemake
+from conftest import SHARED, run_file, run_snakemake
 from regions_connectome.connectivity import subject_timeseries
 from regions_connectome.denoising import ConfoundsError, read_confounds, select_confounds
 from regions_connectome.inputs import (
@@ -415,24 +415,24 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
     run_snakemake(tmp_path, config=config)
     labels = ["01_task-rest_run-1", "01_task-rest_run-2", "02_ses-A_task-rest", "03_task-rest"]
     for label in labels:
-        sidecar = json.loads(
-            (tmp_path / f"results/sub-{label}/sub-{label}_timeseries.json").read_text()
-        )
+        sidecar = json.loads(run_file(tmp_path / "results", label, "_timeseries.json").read_text())
         timeseries = pd.read_csv(
-            tmp_path / f"results/sub-{label}/sub-{label}_timeseries.tsv", sep="\t", index_col=0
+            run_file(tmp_path / "results", label, "_timeseries.tsv"), sep="\t", index_col=0
         )
-        assert len(timeseries) == sidecar["denoising"]["n_volumes_kept"] == sidecar["n_volumes"]
+        assert (
+            len(timeseries) == sidecar["denoising"]["n_volumes_kept"] == sidecar["n_volumes_kept"]
+        )
         assert sidecar["denoising"]["strategy"] == "scrubbing"
         assert sidecar["denoising"]["options"] == {"fd_threshold": 0.2}
         assert "trans_x_derivative1_power2" in sidecar["confounds_regressed_out"]
-    assert not (tmp_path / "results/sub-03_task-nback").exists(), "the task filter holds"
+    assert not list((tmp_path / "results").glob("sub-03/func/*nback*")), "the task filter holds"
     sidecar = json.loads(
-        (tmp_path / "results/sub-03_task-rest/sub-03_task-rest_timeseries.json").read_text()
+        run_file(tmp_path / "results", "03_task-rest", "_timeseries.json").read_text()
     )
     removed = sidecar["denoising"]["volumes_removed"]
     assert 5 <= len(removed) < 261 - 100
     timeseries = pd.read_csv(
-        tmp_path / "results/sub-03_task-rest/sub-03_task-rest_timeseries.tsv", sep="\t", index_col=0
+        run_file(tmp_path / "results", "03_task-rest", "_timeseries.tsv"), sep="\t", index_col=0
     )
     assert not set(timeseries.index) & set(removed), "the index names the volumes kept"
 
@@ -456,7 +456,7 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
             row.func, confounds=denoising.confounds.to_numpy(), sample_mask=denoising.sample_mask
         )
         with np.load(
-            tmp_path / "results/sub-03_task-rest/sub-03_task-rest_desc-smoothed_bold.npz"
+            run_file(tmp_path / "results", "03_task-rest", "_desc-smoothed_bold.npz")
         ) as cache:
             mask = nib.load(tmp_path / "results/group/mask.nii.gz").get_fdata() != 0
             regions = nib.load(tmp_path / "results/group/regions.nii.gz").get_fdata()
@@ -497,19 +497,17 @@ def test_a_run_on_the_real_adhd_confounds_with_one_image_resampled(tmp_path, gri
 
     config = {"subjects": str(sheet), "inputs": {"grid_mismatch": "resample"}, "mask": "template"}
     run_snakemake(tmp_path, config=config)
-    resampled = list((tmp_path / "results").glob("sub-*/*_space-reference_bold.nii.gz"))
-    assert [p.name for p in resampled] == ["sub-0021019_space-reference_bold.nii.gz"]
+    resampled = list((tmp_path / "results").glob("sub-*/func/*_desc-resampled_bold.nii.gz"))
+    assert [p.name for p in resampled] == ["sub-0021019_task-rest_desc-resampled_bold.nii.gz"]
     reference = nib.load(tmp_path / "data" / "0010042_bold.nii.gz")
     img = nib.load(resampled[0])
     assert img.shape == reference.shape[:3] + (175,) and np.allclose(img.affine, reference.affine)
     for label in adhd_labels():
-        sidecar = json.loads(
-            (tmp_path / f"results/sub-{label}/sub-{label}_timeseries.json").read_text()
-        )
-        assert sidecar["n_volumes"] == len(read_confounds(BY_ID[label]))
+        sidecar = json.loads(run_file(tmp_path / "results", label, "_timeseries.json").read_text())
+        assert sidecar["n_volumes_kept"] == len(read_confounds(BY_ID[label]))
         assert {"constant", "linearTrend", "compcor5"} <= set(sidecar["confounds_regressed_out"])
         matrix = pd.read_csv(
-            tmp_path / f"results/sub-{label}/sub-{label}_meas-correlation_relmat.tsv",
+            run_file(tmp_path / "results", label, "_meas-correlation_relmat.tsv"),
             sep="\t",
             index_col=0,
         )

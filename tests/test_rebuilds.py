@@ -20,6 +20,7 @@ FIGURES = {
     "plot_matrix",
     "plot_connectome",
     "plot_quality",
+    "qcfc",
 }
 # The provenance record holds the config and the inputs' checksums: it is
 # rewritten whenever either changes.
@@ -108,10 +109,12 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
     finally:
         path.write_text(original)
     assert jobs == {
-        ("subject_timeseries", "subject=02"),
+        ("subject_timeseries", "scan=sub-02/func/sub-02_task-rest"),
         ("group_connectivity", "kind=correlation"),
         ("connectivity_table", ""),
         ("coverage_table", ""),
+        ("qc_table", ""),
+        ("qcfc", ""),
         ("plot_connectome", ""),
         ("plot_quality", ""),
         ("provenance", ""),
@@ -139,7 +142,7 @@ def test_added_subject_with_fixed_mask_redoes_no_other_reduction(project):
         + f"\n04\t{bigger}/sub-04_bold.nii.gz\t{bigger}/sub-04_confounds.tsv\n"
     )
     jobs = planned_jobs(dry_run(project, subjects=str(sheet)))
-    assert {w for r, w in jobs if r == "reduce_subject"} == {"subject=04"}
+    assert {w for r, w in jobs if r == "reduce_subject"} == {"scan=sub-04/func/sub-04_task-rest"}
     assert "decompose" in rules(jobs)
     assert not rules(jobs) & {"group_mask", "subject_epi_mask"}
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_snakemake
+from conftest import run_file, run_snakemake
 
 SUBJECTS = ("01", "02", "03")
 KINDS = ["correlation", "partial correlation", "covariance", "precision", "tangent"]
@@ -43,9 +43,7 @@ def test_every_kind_per_subject_and_group(run):
         name = kind.replace(" ", "")
         group = read(results / "group" / f"meas-{name}_relmat.tsv")
         assert group.index.tolist() == labels == group.columns.tolist()
-        subjects = [
-            read(results / f"sub-{s}" / f"sub-{s}_meas-{name}_relmat.tsv") for s in SUBJECTS
-        ]
+        subjects = [read(run_file(results, s, f"_meas-{name}_relmat.tsv")) for s in SUBJECTS]
         for matrix in subjects:
             assert matrix.index.tolist() == labels and np.isfinite(matrix.to_numpy()).all()
         if kind == "tangent":
@@ -64,23 +62,19 @@ def test_every_kind_per_subject_and_group(run):
 def test_sidecars_say_what_made_each_matrix(run):
     results = run / "results"
     for subject in SUBJECTS:
-        timeseries = json.loads(
-            (results / f"sub-{subject}" / f"sub-{subject}_timeseries.json").read_text()
-        )
+        timeseries = json.loads(run_file(results, subject, "_timeseries.json").read_text())
         assert timeseries["confounds_regressed_out"] == [
             "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"
         ]  # fmt: skip
-        assert timeseries["n_volumes"] == 60
+        assert timeseries["n_volumes_kept"] == 60
         relmat = json.loads(
-            (
-                results / f"sub-{subject}" / f"sub-{subject}_meas-partialcorrelation_relmat.json"
-            ).read_text()
+            (run_file(results, subject, "_meas-partialcorrelation_relmat.json")).read_text()
         )
         assert relmat["kind"] == "partial correlation"
         assert relmat["estimator"]["name"] == "nilearn.connectome.ConnectivityMeasure"
         assert relmat["regions_img"].endswith("regions.nii.gz")
         assert relmat["confounds"].endswith(f"sub-{subject}_desc-confounds_timeseries.tsv")
-        assert relmat["n_volumes"] == 60
+        assert relmat["n_volumes_kept"] == 60
     group = json.loads((results / "group" / "meas-correlation_relmat.json").read_text())
     assert group["subjects"] == list(SUBJECTS) and group["n_subjects"] == 3
 
@@ -91,21 +85,24 @@ def test_long_table_holds_every_matrix(run):
     assert table.columns.tolist() == ["subject", "kind", "region_a", "region_b", "value"]
     n_regions = len(read(results / "group" / "meas-correlation_relmat.tsv"))
     assert len(table) == len(KINDS) * len(SUBJECTS) * n_regions * (n_regions + 1) // 2
-    matrix = read(results / "sub-02" / "sub-02_meas-covariance_relmat.tsv")
+    matrix = read(run_file(results, "02", "_meas-covariance_relmat.tsv"))
     row = table.query("subject == '02' and kind == 'covariance'").iloc[1]
     assert row["value"] == pytest.approx(matrix.loc[row["region_a"], row["region_b"]], rel=1e-8)
 
 
 def test_quality_figures_and_provenance(run):
     results = run / "results"
-    for name in [f"sub-{s}_quality.png" for s in SUBJECTS] + ["group.png"]:
+    for name in [f"sub-{s}_task-rest_quality.png" for s in SUBJECTS] + ["group.png"]:
         assert (results / "figures" / "quality" / name).read_bytes().startswith(b"\x89PNG")
     provenance = json.loads((results / "provenance.json").read_text())
     assert provenance["config"]["connectivity_kinds"] == KINDS
     for package in ("python", "snakemake", "nilearn", "numpy", "scikit-learn"):
         assert provenance["software"][package][0].isdigit(), package
     func = provenance["inputs"]["02"]["func"]
-    assert func["bytes"] == (results / "demo" / "sub-02" / "sub-02_bold.nii.gz").stat().st_size
+    assert (
+        func["bytes"]
+        == (results / "sourcedata" / "demo" / "sub-02" / "sub-02_bold.nii.gz").stat().st_size
+    )
     assert len(func["sha256"]) == 64 and provenance["inputs"]["02"]["n_volumes"] == 60
     methods = (results / "methods.md").read_text()
     assert "3 subjects (60 volumes each)" in methods and "DictLearning" in methods

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import PROJECT, SNAKEMAKE, run_snakemake, write_cohort
+from conftest import PROJECT, SNAKEMAKE, run_file, run_snakemake, write_cohort
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="a real Slurm needs root to install and start its daemons"
@@ -117,10 +117,10 @@ def test_workflow_runs_through_slurm_and_equals_a_local_run(slurm, tmp_path):
     for table in ("group/regions.tsv", "group/meas-correlation_relmat.tsv"):
         assert (on_slurm / "results" / table).read_text() == (local / "results" / table).read_text()
     for subject in ("01", "02", "03"):
-        relmat = f"sub-{subject}/sub-{subject}_meas-correlation_relmat.tsv"
+        relmat = run_file(local / "results", subject, "_meas-correlation_relmat.tsv")
         pd.testing.assert_frame_equal(
-            pd.read_csv(on_slurm / "results" / relmat, sep="\t"),
-            pd.read_csv(local / "results" / relmat, sep="\t"),
+            pd.read_csv(on_slurm / relmat.relative_to(local), sep="\t"),
+            pd.read_csv(relmat, sep="\t"),
         )
     assert sorted(p.name for p in (on_slurm / "results" / "figures").iterdir()) == sorted(
         p.name for p in (local / "results" / "figures").iterdir()
@@ -138,7 +138,11 @@ def test_a_failing_cluster_job_is_reported_not_waited_for(slurm, tmp_path):
     workdir.mkdir()
     profile = make_profile(tmp_path, retries=0)
     process, seconds = run_on_slurm(
-        workdir, profile, sheet, "results/sub-02/sub-02_desc-epi_mask.nii.gz", limit=600
+        workdir,
+        profile,
+        sheet,
+        "results/sub-02/func/sub-02_task-rest_desc-epi_mask.nii.gz",
+        limit=600,
     )
     assert process.returncode not in (0, 124, 130, -2), process.stdout[-3000:]
     assert seconds < 600
@@ -146,7 +150,7 @@ def test_a_failing_cluster_job_is_reported_not_waited_for(slurm, tmp_path):
     assert "sub-02_bold.nii.gz" in process.stdout
     job_ids = SUBMITTED.findall(process.stdout)
     assert job_ids and set(sacct_states(job_ids).values()) <= {"FAILED", "CANCELLED"}
-    assert not (workdir / "results" / "sub-02" / "sub-02_desc-epi_mask.nii.gz").exists()
+    assert not list((workdir / "results").glob("sub-02/func/*_desc-epi_mask.nii.gz"))
     shutil.rmtree(workdir / ".snakemake", ignore_errors=True)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import PROJECT, SNAKEMAKE, run_snakemake
+from conftest import PROJECT, SNAKEMAKE, run_file, run_snakemake
 
 SMALL_DEMO = {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0}
 N_COMPONENTS = 5
@@ -52,7 +52,7 @@ def test_regions_table(results):
 
 def test_regions_recover_planted_blobs(results):
     """Every extracted region lies on a planted blob (ground truth)."""
-    blobs = pd.read_csv(results / "demo" / "ground_truth" / "blobs.tsv", sep="\t")
+    blobs = pd.read_csv(results / "sourcedata" / "demo" / "ground_truth" / "blobs.tsv", sep="\t")
     table = pd.read_csv(results / "group" / "regions.tsv", sep="\t")
     centres = blobs[["x", "y", "z"]].to_numpy()
     distance = np.linalg.norm(
@@ -64,12 +64,11 @@ def test_regions_recover_planted_blobs(results):
 def test_subject_outputs(results):
     labels = pd.read_csv(results / "group" / "regions.tsv", sep="\t")["label"].tolist()
     for subject in ("01", "02", "03"):
-        folder = results / f"sub-{subject}"
-        timeseries = read(folder / f"sub-{subject}_timeseries.tsv")
+        timeseries = read(run_file(results, subject, "_timeseries.tsv"))
         assert timeseries.shape == (60, len(labels))
         assert timeseries.columns.tolist() == labels
         assert np.isfinite(timeseries.to_numpy()).all()
-        matrix = read(folder / f"sub-{subject}_meas-correlation_relmat.tsv")
+        matrix = read(run_file(results, subject, "_meas-correlation_relmat.tsv"))
         assert matrix.index.tolist() == labels and matrix.columns.tolist() == labels
         values = matrix.to_numpy()
         np.testing.assert_allclose(values, values.T, atol=1e-12)
@@ -80,8 +79,7 @@ def test_subject_outputs(results):
 def test_group_connectome_is_mean_of_subjects(results):
     mean = read(results / "group" / "meas-correlation_relmat.tsv")
     subjects = [
-        read(results / f"sub-{s}" / f"sub-{s}_meas-correlation_relmat.tsv")
-        for s in ("01", "02", "03")
+        read(run_file(results, s, "_meas-correlation_relmat.tsv")) for s in ("01", "02", "03")
     ]
     np.testing.assert_allclose(
         mean.to_numpy(), np.mean([m.to_numpy() for m in subjects], axis=0), atol=1e-8
@@ -104,9 +102,9 @@ def test_figures(results):
         assert "<html" in (figures / page).read_text()[:2000].lower()
     assert sorted(p.name for p in (figures / "quality").iterdir()) == [
         "group.png",
-        "sub-01_quality.png",
-        "sub-02_quality.png",
-        "sub-03_quality.png",
+        "sub-01_task-rest_quality.png",
+        "sub-02_task-rest_quality.png",
+        "sub-03_task-rest_quality.png",
     ]
 
 
@@ -143,9 +141,9 @@ def test_timeseries_smoothed_otherwise_than_the_decomposition(results, tmp_path)
 
     shutil.copytree(results.parent, tmp_path, dirs_exist_ok=True)  # with .snakemake's records
     run_snakemake(tmp_path, config={"demo": SMALL_DEMO, "regions": {"smoothing_fwhm": 4.0}})
-    sidecar = json.loads((tmp_path / "results/sub-01/sub-01_timeseries.json").read_text())
+    sidecar = json.loads(run_file(tmp_path / "results", "01", "_timeseries.json").read_text())
     assert sidecar["smoothed_once"] is False
     assert sidecar["masker_parameters"]["smoothing_fwhm"] == 4.0
-    sharper = read(tmp_path / "results/sub-01/sub-01_timeseries.tsv")
+    sharper = read(run_file(tmp_path / "results", "01", "_timeseries.tsv"))
     assert np.isfinite(sharper.to_numpy()).all()
-    assert not np.allclose(sharper, read(results / "sub-01/sub-01_timeseries.tsv"))
+    assert not np.allclose(sharper, read(run_file(results, "01", "_timeseries.tsv")))

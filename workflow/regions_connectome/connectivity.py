@@ -203,7 +203,7 @@ def timeseries_sidecar(subject, inputs, denoising, params, timeseries, coverage,
         "confounds": inputs["confounds"] or None,
         "confounds_regressed_out": denoising.record["columns"],
         "denoising": denoising.record,
-        "n_volumes": len(timeseries),
+        "n_volumes_kept": len(timeseries),
         "regions_img": inputs["regions"],
         "masker": masker,
         "masker_parameters": dict(params),
@@ -437,10 +437,13 @@ def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, r
     Returns
     -------
     dict
-        Kind, estimator, regions image, timeseries file, confounds file and
-        columns regressed out, volumes used, regions without signal (NaN).
+        BEP017's keys (:func:`regions_connectome.derivatives.relmat_metadata`),
+        then kind, estimator, regions image, timeseries file, confounds file
+        and columns regressed out, volumes used, regions without signal (NaN).
     """
-    return {
+    from regions_connectome.derivatives import relmat_metadata
+
+    return relmat_metadata(kind, [timeseries_file]) | {
         "subject": subject,
         "kind": kind,
         "estimator": _estimator(kind),
@@ -448,7 +451,7 @@ def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, r
         "timeseries": timeseries_file,
         "confounds": timeseries_sidecar["confounds"],
         "confounds_regressed_out": timeseries_sidecar["confounds_regressed_out"],
-        "n_volumes": timeseries_sidecar["n_volumes"],
+        "n_volumes_kept": timeseries_sidecar["n_volumes_kept"],
         "regions_without_signal": timeseries_sidecar["regions_without_signal"],
     }
 
@@ -478,15 +481,18 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img):
         else "mean of the subjects' matrices, each region pair over the subjects that "
         "have signal in both regions"
     )
+    from regions_connectome.derivatives import relmat_metadata
+
     subjects = [sidecar["subject"] for sidecar in subject_sidecars]
-    return {
+    sources = [sidecar["timeseries"] for sidecar in subject_sidecars]
+    return relmat_metadata(kind, sources) | {
         "kind": kind,
         "estimator": _estimator(kind),
         "statistic": statistic,
         "regions_img": regions_img,
         "subjects": subjects,
         "n_subjects": len(subjects),
-        "n_volumes": {s["subject"]: s["n_volumes"] for s in subject_sidecars},
+        "n_volumes_kept": {s["subject"]: s["n_volumes_kept"] for s in subject_sidecars},
         "regions_without_signal": {
             s["subject"]: s["regions_without_signal"]
             for s in subject_sidecars

@@ -332,6 +332,56 @@ def plot_group_quality(matrices, group, path, dpi=100):
     _save(figure, path, dpi)
 
 
+def plot_qcfc(edges, summary, path, dpi=100):
+    """QC-FC: its distribution across edges and its dependence on distance.
+
+    Parameters
+    ----------
+    edges : dict of numpy.ndarray
+        ``qcfc``, ``p`` and ``distance`` per edge
+        (:func:`regions_connectome.quality.qc_fc`).
+    summary : dict
+        Its summary: the numbers printed on the figure.
+    path : str or pathlib.Path
+        PNG to write.
+    dpi : int, default=100
+        Resolution.
+    """
+    figure, (spread, distance) = plt.subplots(1, 2, figsize=(10, 4))
+    tested = np.isfinite(edges["qcfc"])
+    if tested.any():
+        spread.hist(edges["qcfc"][tested], bins=30, range=(-1, 1), color="tab:blue")
+        significant = tested & (edges["p"] < summary["alpha"])
+        distance.scatter(edges["distance"][tested], edges["qcfc"][tested], s=6, color="0.5")
+        distance.scatter(
+            edges["distance"][significant], edges["qcfc"][significant], s=6, color="tab:red",
+            label=f"p < {summary['alpha']}",
+        )  # fmt: skip
+        distance.legend(loc="upper right")
+    else:
+        spread.text(0.5, 0.5, "not computed:\nmean FD of at least 3 subjects needed",
+                    ha="center", va="center", transform=spread.transAxes)  # fmt: skip
+    spread.axvline(0.0, color="k", linewidth=0.8)
+    spread.set_xlabel("QC-FC (correlation of an edge with mean FD)")
+    spread.set_ylabel("edges")
+    spread.set_title(
+        f"{summary['percent_significant']:.1f}% of edges p < {summary['alpha']} "
+        f"({summary['percent_significant_fdr']:.1f}% FDR); median |r| "
+        f"{summary['median_abs_qcfc']:.3f}",
+        fontsize=9,
+    )
+    distance.axhline(0.0, color="k", linewidth=0.8)
+    distance.set_xlabel("distance between region centres (mm)")
+    distance.set_ylabel("QC-FC")
+    distance.set_title(
+        f"distance dependence: Spearman rho {summary['distance_dependence']:.3f} "
+        f"({summary['n_subjects']} subjects)",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    _save(figure, path, dpi)
+
+
 def view_connectome_html(matrix, coords, path, edge_threshold="90%"):
     """The connectome as a standalone interactive 3D page (nilearn's view_connectome).
 

@@ -20,8 +20,8 @@ INPUT_LABEL = re.compile(r"^[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)*$")
 LABEL_ENTITIES = (("session", "ses"), ("task", "task"), ("acquisition", "acq"), ("run", "run"))
 FETCHERS = {"adhd": "fetch_adhd", "development_fmri": "fetch_development_fmri"}
 # Where the demo rules write the synthetic cohort's files.
-DEMO_FUNC = "results/demo/sub-{subject}/sub-{subject}_bold.nii.gz"
-DEMO_CONFOUNDS = "results/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv"
+DEMO_FUNC = "results/sourcedata/demo/sub-{subject}/sub-{subject}_bold.nii.gz"
+DEMO_CONFOUNDS = "results/sourcedata/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv"
 
 
 class InputError(ValueError):

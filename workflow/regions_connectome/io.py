@@ -123,8 +123,8 @@ def write_array_tsv(array, path, columns, index, index_name):
 
     Parameters
     ----------
-    array : numpy.ndarray, shape (n_rows, n_columns)
-        Numbers; NaN is written ``n/a``.
+    array : array-like, shape (n_rows, n_columns)
+        Numbers; NaN and None are written ``n/a``.
     path : str or pathlib.Path
         Destination.
     columns : sequence of str
@@ -162,7 +162,7 @@ def read_tsv_column(path, column):
         return [row[column] for row in csv.DictReader(handle, delimiter="\t")]
 
 
-def read_tsv(path, index_col=0):
+def read_tsv(path, index_col=0, labels=None):
     """Read a tab-separated table written by :func:`write_tsv`.
 
     Parameters
@@ -171,6 +171,8 @@ def read_tsv(path, index_col=0):
         File to read.
     index_col : int or None, default=0
         Column holding row labels, ``None`` for none.
+    labels : str or None, default=None
+        A column of labels read as text (subject ``01`` stays ``01``).
 
     Returns
     -------
@@ -178,7 +180,8 @@ def read_tsv(path, index_col=0):
     """
     import pandas as pd
 
-    return pd.read_csv(path, sep="\t", index_col=index_col, na_values="n/a")
+    dtype = None if labels is None else {labels: str}
+    return pd.read_csv(path, sep="\t", index_col=index_col, na_values="n/a", dtype=dtype)
 
 
 def write_array(array, path):

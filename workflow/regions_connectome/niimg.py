@@ -132,6 +132,30 @@ def load_functional(path, label=None):
     return img
 
 
+def repetition_time(path):
+    """The repetition time (s) an image's header gives, or None.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A 4D NIfTI image.
+
+    Returns
+    -------
+    float or None
+        The fourth zoom in seconds (headers in ms are converted), None if the
+        header gives none (0) or has no fourth dimension.
+    """
+    import nibabel as nib
+
+    header = nib.load(path).header
+    zooms = header.get_zooms()
+    if len(zooms) < 4 or not zooms[3] > 0:
+        return None
+    unit = header.get_xyzt_units()[1]
+    return float(zooms[3]) / (1000.0 if unit == "msec" else 1.0)
+
+
 def _check_finite(data, source):
     """Stop on NaN or infinite values in some volumes of a voxel, not all.
 

@@ -1,9 +1,11 @@
-"""Quality measures: head motion from confounds, subjects around the group."""
+"""Quality measures: head motion from confounds, subjects around the group, QC-FC.
+
+numpy and SciPy only at import (the per-subject jobs use :func:`run_qc`).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 # Motion columns by naming convention: (translations in mm, rotations, unit).
 MOTION_CONVENTIONS = {
@@ -15,6 +17,75 @@ MOTION_CONVENTIONS = {
     ),
 }
 HEAD_RADIUS_MM = 50.0
+# fMRIPrep's DVARS columns: raw, and standardized (1 where the data are noise only).
+DVARS_COLUMNS = ("dvars", "std_dvars")
+# The columns of a run's QC row, in order.
+QC_COLUMNS = ("n_volumes", "n_volumes_kept", "mean_fd", "max_fd", "mean_dvars", "mean_std_dvars")
+
+
+def framewise_displacement_array(values, columns):
+    """Power et al. (2012) framewise displacement from six motion columns.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_volumes, n_columns)
+        Confounds of one run.
+    columns : sequence of str
+        Their names; the motion columns of one of :data:`MOTION_CONVENTIONS`
+        (fMRIPrep's ``trans_*``/``rot_*`` in mm and radians, or ADHD-200's
+        ``motion-*`` in mm and degrees).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_volumes,), or None
+        FD in mm (0 for the first volume), or None if the confounds hold no
+        known set of motion columns.
+    """
+    columns = list(columns)
+    for translations, rotations, unit in MOTION_CONVENTIONS.values():
+        if set(translations + rotations) <= set(columns):
+            values = np.asarray(values, dtype=float)
+            shifts = values[:, [columns.index(c) for c in translations]]
+            angles = values[:, [columns.index(c) for c in rotations]]
+            if unit == "degrees":
+                angles = np.deg2rad(angles)
+            motion = np.column_stack([shifts, angles * HEAD_RADIUS_MM])
+            return np.concatenate([[0.0], np.abs(np.diff(motion, axis=0)).sum(axis=1)])
+    return None
+
+
+def run_qc(confounds, n_volumes, n_volumes_kept):
+    """One run's QC row: volumes, volumes kept, framewise displacement, DVARS.
+
+    Parameters
+    ----------
+    confounds : str, pathlib.Path or None
+        The run's confounds file (every column is read), or None.
+    n_volumes, n_volumes_kept : int
+        Volumes of the image, and kept after scrubbing.
+
+    Returns
+    -------
+    dict
+        :data:`QC_COLUMNS`: FD (mm, :func:`framewise_displacement_array`) mean
+        over every volume and maximum; DVARS means over the volumes fMRIPrep
+        gives it for (all but the first). None where the confounds lack the
+        columns.
+    """
+    row = dict.fromkeys(QC_COLUMNS)
+    row |= {"n_volumes": int(n_volumes), "n_volumes_kept": int(n_volumes_kept)}
+    if confounds is None:
+        return row
+    from regions_connectome.denoising import read_confounds_array
+
+    columns, values = read_confounds_array(confounds)
+    fd = framewise_displacement_array(values, columns)
+    if fd is not None:
+        row |= {"mean_fd": float(fd.mean()), "max_fd": float(fd.max())}
+    for name in DVARS_COLUMNS:
+        if name in columns:
+            row[f"mean_{name}"] = float(np.mean(values[1:, columns.index(name)]))
+    return row
 
 
 def framewise_displacement(confounds):
@@ -31,19 +102,13 @@ def framewise_displacement(confounds):
     -------
     pandas.Series or None
         FD in mm, one value per volume (0 for the first), or ``None`` if the
-        confounds hold no known set of motion columns.
+        confounds hold no known set of motion columns
+        (:func:`framewise_displacement_array`).
     """
-    for translations, rotations, unit in MOTION_CONVENTIONS.values():
-        if set(translations + rotations) <= set(confounds.columns):
-            angles = confounds[list(rotations)].to_numpy(dtype=float)
-            if unit == "degrees":
-                angles = np.deg2rad(angles)
-            motion = np.column_stack(
-                [confounds[list(translations)].to_numpy(dtype=float), angles * HEAD_RADIUS_MM]
-            )
-            steps = np.abs(np.diff(motion, axis=0)).sum(axis=1)
-            return pd.Series(np.concatenate([[0.0], steps]), name="framewise_displacement")
-    return None
+    import pandas as pd
+
+    fd = framewise_displacement_array(confounds.to_numpy(dtype=float), confounds.columns)
+    return None if fd is None else pd.Series(fd, name="framewise_displacement")
 
 
 def off_diagonal(matrix):
@@ -80,3 +145,127 @@ def distance_to_group(matrices, group):
     """
     reference = off_diagonal(group)
     return np.array([np.sqrt(np.nanmean((off_diagonal(m) - reference) ** 2)) for m in matrices])
+
+
+def qc_fc(matrices, mean_fd, coords, alpha=0.05):
+    """QC-FC and its distance dependence (Power 2012; Ciric 2017; Parkes 2018).
+
+    For each edge (pair of regions), the Pearson correlation across subjects
+    between the edge's connectivity and the subjects' mean framewise
+    displacement; its two-sided p value; the distance between the regions'
+    centres. A subject lacking an edge (NaN, a region below the coverage
+    asked for) is left out of that edge.
+
+    Parameters
+    ----------
+    matrices : sequence of array-like, shape (n_regions, n_regions)
+        One connectivity matrix per subject.
+    mean_fd : array-like, shape (n_subjects,)
+        The subjects' mean framewise displacement.
+    coords : array-like, shape (n_regions, 3)
+        Region centres (mm).
+    alpha : float, default=0.05
+        Significance level.
+
+    Returns
+    -------
+    edges : dict of numpy.ndarray
+        ``region_a``, ``region_b`` (indices, ``a < b``), ``qcfc`` (r),
+        ``p``, ``n_subjects``, ``distance`` (mm), one value per edge.
+    summary : dict
+        ``n_subjects``, ``n_edges``, ``percent_significant`` (p < alpha),
+        ``percent_significant_fdr`` (Benjamini-Hochberg), ``median_abs_qcfc``,
+        ``distance_dependence`` (Spearman's rho between QC-FC and distance)
+        and its p value. NaN where fewer than three subjects have an edge.
+    """
+    from scipy import stats
+
+    fd = np.asarray(mean_fd, dtype=float)
+    stacked = np.stack([np.asarray(m, dtype=float) for m in matrices])
+    rows, columns = np.triu_indices(stacked.shape[1], k=1)
+    values = stacked[:, rows, columns]
+    valid = np.isfinite(values) & np.isfinite(fd)[:, None]
+    n = valid.sum(axis=0)
+    x = np.where(valid, values, 0.0)
+    y = np.where(valid, fd[:, None], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = np.where(valid, x - x.sum(axis=0) / n, 0.0)
+        y = np.where(valid, y - y.sum(axis=0) / n, 0.0)
+        r = (x * y).sum(axis=0) / np.sqrt((x**2).sum(axis=0) * (y**2).sum(axis=0))
+        r = np.where(n >= 3, np.clip(r, -1.0, 1.0), np.nan)
+        t = r * np.sqrt((n - 2) / (1.0 - r**2))
+    p = 2.0 * stats.t.sf(np.abs(t), np.maximum(n - 2, 1))
+    p = np.where(np.isfinite(r), p, np.nan)
+    centres = np.asarray(coords, dtype=float)
+    distance = np.linalg.norm(centres[rows] - centres[columns], axis=1)
+    tested = np.isfinite(p)
+    summary = {
+        "n_subjects": int(len(fd)),
+        "n_edges": int(len(r)),
+        "alpha": alpha,
+        "percent_significant": float("nan"),
+        "percent_significant_fdr": float("nan"),
+        "median_abs_qcfc": float("nan"),
+        "distance_dependence": float("nan"),
+        "distance_dependence_p": float("nan"),
+    }
+    if tested.any():
+        summary |= {
+            "percent_significant": float(100 * np.mean(p[tested] < alpha)),
+            "percent_significant_fdr": float(
+                100 * np.mean(stats.false_discovery_control(p[tested]) < alpha)
+            ),
+            "median_abs_qcfc": float(np.median(np.abs(r[tested]))),
+        }
+        near = tested & np.isfinite(distance)
+        if near.sum() >= 3:
+            rho, rho_p = stats.spearmanr(r[near], distance[near])
+            summary |= {"distance_dependence": float(rho), "distance_dependence_p": float(rho_p)}
+    edges = {"region_a": rows, "region_b": columns, "qcfc": r, "p": p, "n_subjects": n,
+             "distance": distance}  # fmt: skip
+    return edges, summary
+
+
+def qcfc_table(matrices, qc, regions):
+    """QC-FC of labelled matrices (:func:`qc_fc`), with its table of edges.
+
+    Parameters
+    ----------
+    matrices : dict of str to pandas.DataFrame
+        Each subject's correlation matrix, by input label.
+    qc : pandas.DataFrame
+        The group QC table, indexed by input label, with ``mean_fd``.
+    regions : pandas.DataFrame
+        The regions table: ``label`` and centres ``x``, ``y``, ``z``.
+
+    Returns
+    -------
+    edges : dict of numpy.ndarray
+    summary : dict
+        As :func:`qc_fc` returns them.
+    table : pandas.DataFrame
+        One row per edge: ``region_a``, ``region_b`` (labels), ``distance``,
+        ``qcfc``, ``p``, ``n_subjects``.
+    """
+    import pandas as pd
+
+    subjects = list(matrices)
+    labels = list(next(iter(matrices.values())).columns)
+    centres = regions.set_index("label").loc[labels, ["x", "y", "z"]]
+    edges, summary = qc_fc(
+        [matrices[s].loc[labels, labels].to_numpy() for s in subjects],
+        qc.loc[subjects, "mean_fd"].to_numpy(dtype=float),
+        centres.to_numpy(dtype=float),
+    )
+    names = np.asarray(labels)
+    table = pd.DataFrame(
+        {
+            "region_a": names[edges["region_a"]],
+            "region_b": names[edges["region_b"]],
+            "distance": edges["distance"],
+            "qcfc": edges["qcfc"],
+            "p": edges["p"],
+            "n_subjects": edges["n_subjects"],
+        }
+    )
+    return edges, summary, table

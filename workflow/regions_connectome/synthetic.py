@@ -198,6 +198,28 @@ def simulate_motion(rng, n_volumes):
     return pd.DataFrame(motion, columns=list(MOTION_COLUMNS))
 
 
+def _motion_artefacts(motion, xyz, leak, rng, n_patterns=30, sigma_mm=30.0):
+    """Signal motion leaves behind, in proportion to each volume's displacement.
+
+    A global change and broad local patterns (the same for every subject, as
+    the artefacts of one scanner and head coil would be), each with a random
+    sign in every volume: nearby regions share more of it than distant ones.
+    """
+    from regions_connectome.quality import framewise_displacement_array
+
+    # simulate_motion's rotations are in degrees; FD is computed as the
+    # confounds file (radians) will give it.
+    radians = motion.copy()
+    rotations = [c for c in MOTION_COLUMNS if c.startswith("rot_")]
+    radians[rotations] = np.deg2rad(radians[rotations])
+    fd = framewise_displacement_array(radians.to_numpy(), radians.columns)
+    centres = xyz[np.random.default_rng(n_patterns).choice(len(xyz), n_patterns, replace=False)]
+    squared = ((xyz[:, None, :] - centres[None]) ** 2).sum(axis=2)
+    patterns = np.column_stack([np.ones(len(xyz)), np.exp(-squared / (2 * sigma_mm**2))])
+    signs = rng.choice([-1.0, 1.0], size=(n_patterns + 1, len(fd)))
+    return (leak * patterns.astype(np.float32) @ (signs * fd).astype(np.float32)).astype(np.float32)
+
+
 def simulate_subject(
     networks_img,
     mask_img,
@@ -208,6 +230,8 @@ def simulate_subject(
     motion_amplitude=15.0,
     noise_sd=15.0,
     baseline=1000.0,
+    motion_spread=0.0,
+    motion_leak=0.0,
 ):
     """Simulate one subject's 4D BOLD image and its motion confounds.
 
@@ -215,7 +239,11 @@ def simulate_subject(
     ``baseline + signal_amplitude * maps @ networks(t)
     + motion_amplitude * gradients @ motion(t) + noise``, where ``networks(t)``
     are AR(1) timecourses with correlation ``coupling`` and ``gradients`` are
-    smooth spatial patterns, one per motion parameter.
+    smooth spatial patterns, one per motion parameter. With ``motion_leak``,
+    each volume also carries ``motion_leak * FD(t) * field(t)``: a random mix
+    of broad Gaussian patterns (30 mm) drawn anew for each volume, which the
+    motion parameters cannot regress out, so that connectivity grows with a
+    subject's motion, most between nearby regions (Power et al. 2012).
 
     Parameters
     ----------
@@ -232,6 +260,12 @@ def simulate_subject(
     signal_amplitude, motion_amplitude, noise_sd, baseline : float
         Scale of the network signal, of the motion contamination (per mm or
         degree), of the white noise, and the brain's mean intensity.
+    motion_spread : float, default=0.0
+        The subject's motion is scaled by ``exp(motion_spread * N(0, 1))``.
+    motion_leak : float, default=0.0
+        Signal per mm of framewise displacement left by motion in the data.
+        The scale and the artefacts are drawn from a child of ``rng``: with
+        both 0 the subject is the same as without them.
 
     Returns
     -------
@@ -251,6 +285,8 @@ def simulate_subject(
     chol = np.linalg.cholesky(coupling)
     timecourses = _ar1(rng, n_volumes, n_networks, phi=0.6) @ chol.T
     confounds = simulate_motion(rng, n_volumes)
+    motion_rng = rng.spawn(1)[0]
+    confounds *= np.exp(motion_spread * motion_rng.standard_normal())
 
     ijk = np.argwhere(mask)
     xyz = nib.affines.apply_affine(mask_img.affine, ijk)
@@ -275,6 +311,8 @@ def simulate_subject(
         + motion_amplitude * gradients @ confounds.to_numpy().T.astype(np.float32)
         + noise_sd * rng.standard_normal((len(ijk), n_volumes))
     ).astype(np.float32)
+    if motion_leak:
+        inside += _motion_artefacts(confounds, xyz, motion_leak, motion_rng)
     bold = np.abs(rng.normal(0.0, 0.02 * baseline, size=(*mask.shape, n_volumes))).astype(
         np.float32
     )

@@ -9,6 +9,13 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from regions_connectome.connectivity import GROUP_KINDS
 from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
+from regions_connectome.derivatives import (
+    SCAN_PATTERN,
+    output_entities,
+    scan_prefixes,
+    seg_label,
+    space_label,
+)
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
     DEMO_FUNC,
@@ -33,39 +40,56 @@ COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])
 
 # The subjects of the group stages, and those excluded (exclusions: in the config).
 SUBJECTS, EXCLUDED = split_exclusions(resolve_inputs(config, workflow.is_main_process))
+# Input label -> its path prefix in the derivatives dataset (the scan wildcard).
+SCAN = scan_prefixes(SUBJECTS.index)
+LABEL = {scan: label for label, scan in SCAN.items()}
+# Where each run's files go: its prefix, then the space (where the inputs say
+# it) and, for what depends on the regions, their name.
+SPACE = space_label(config["subjects"], config["bids"]["space"])
+SEG = seg_label(config["regions"], config["decomposition"]["method"])
+RUN = f"results/{{scan}}{output_entities(SPACE)}"
+RUN_REGIONS = f"results/{{scan}}{output_entities(SPACE, SEG)}"
 
 
 # Quick jobs that run in the head process rather than as cluster jobs.
 localrules:
     all,
+    dataset_description,
     group_mask,
     group_connectivity,
     connectivity_table,
     coverage_table,
+    qc_table,
     plot_matrix,
     plot_connectome,
 
 
 wildcard_constraints:
     subject=INPUT_LABEL.pattern.removeprefix("^").removesuffix("$"),
+    scan=SCAN_PATTERN,
     kind="[a-z]+",
     component="[0-9]+",
 
 
+def label_of(wildcards):
+    """The input label of a run's files."""
+    return LABEL[wildcards.scan]
+
+
 def source_func_of(wildcards):
-    """The subject's 4D functional image, as the inputs name it."""
-    return SUBJECTS.loc[wildcards.subject, "func"]
+    """The run's 4D functional image, as the inputs name it."""
+    return SUBJECTS.loc[label_of(wildcards), "func"]
 
 
-def needs_resampling(subject):
-    """Whether the subject's image is off the common grid (see ``reference_func``)."""
-    return bool(SUBJECTS.get("resample", {}).get(subject, False))
+def needs_resampling(label):
+    """Whether the input's image is off the common grid (see ``reference_func``)."""
+    return bool(SUBJECTS.get("resample", {}).get(label, False))
 
 
 def func_of(wildcards):
-    """The subject's 4D image on the common grid (resampled if it was not)."""
-    if needs_resampling(wildcards.subject):
-        return rules.resample_func.output.func.format(subject=wildcards.subject)
+    """The run's 4D image on the common grid (resampled if it was not)."""
+    if needs_resampling(label_of(wildcards)):
+        return rules.resample_func.output.func.format(scan=wildcards.scan)
     return source_func_of(wildcards)
 
 
@@ -76,8 +100,8 @@ def reference_func():
 
 
 def confounds_of(wildcards):
-    """The subject's confounds file, or nothing."""
-    confounds = SUBJECTS.loc[wildcards.subject, "confounds"]
+    """The run's confounds file, or nothing."""
+    confounds = SUBJECTS.loc[label_of(wildcards), "confounds"]
     return [] if confounds is None else confounds
 
 
@@ -86,7 +110,7 @@ def group_mask_inputs(wildcards):
     if config["mask"] == "epi":
         return {
             "subject_masks": expand(
-                rules.subject_epi_mask.output.mask, subject=SUBJECTS.index
+                rules.subject_epi_mask.output.mask, scan=SCAN.values()
             )
         }
     reference = {"reference": reference_func()}
@@ -115,18 +139,13 @@ def smoothed_data(wildcards):
     smoothing = config["regions"]["smoothing_fwhm"]
     if APPLIED or smoothing != config["decomposition"]["smoothing_fwhm"]:
         return []
-    return rules.reduce_subject.output.smoothed.format(subject=wildcards.subject)
+    return rules.reduce_subject.output.smoothed.format(scan=wildcards.scan)
 
 
-# Every subject's matrix of one connectivity kind, and its sidecar.
-subject_relmats = expand(
-    "results/sub-{subject}/sub-{subject}_meas-{{kind}}_relmat.tsv",
-    subject=SUBJECTS.index,
-)
-subject_relmat_sidecars = expand(
-    "results/sub-{subject}/sub-{subject}_meas-{{kind}}_relmat.json",
-    subject=SUBJECTS.index,
-)
+# A run's matrix of one connectivity kind, and its sidecar; and every run's.
+RELMAT = f"{RUN_REGIONS}_meas-{{kind}}_relmat"
+subject_relmats = expand(f"{RELMAT}.tsv", scan=SCAN.values(), kind="{kind}")
+subject_relmat_sidecars = expand(f"{RELMAT}.json", scan=SCAN.values(), kind="{kind}")
 
 
 def all_confounds(wildcards):
@@ -155,6 +174,14 @@ def excluded_subjects():
     }
 
 
+def source_datasets():
+    """Where the inputs come from, for dataset_description.json, where known."""
+    source = config["subjects"]
+    if source != "demo" and Path(source).is_dir():
+        return [Path(source).resolve().as_uri()]
+    return []
+
+
 def kind_of(wildcards):
     """nilearn's name of the connectivity kind in a file name."""
     return KINDS[wildcards.kind]
@@ -164,7 +191,7 @@ def timeseries_params(wildcards):
     """The timeseries masker's parameters; ``t_r`` from the image's BIDS sidecar
     when the config leaves it unset."""
     params = pick("regions", TIMESERIES_KEYS)
-    t_r = SUBJECTS.get("t_r", {}).get(wildcards.subject)
+    t_r = SUBJECTS.get("t_r", {}).get(label_of(wildcards))
     if params["t_r"] is None and t_r is not None and t_r == t_r:  # not NaN
         params["t_r"] = float(t_r)
     return params

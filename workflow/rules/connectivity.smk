@@ -10,20 +10,15 @@ rule subject_timeseries:
         smoothed=smoothed_data,
         mask=learned_regions_mask,
     output:
-        timeseries="results/sub-{subject}/sub-{subject}_timeseries.tsv",
-        sidecar="results/sub-{subject}/sub-{subject}_timeseries.json",
-        relmats=expand(
-            "results/sub-{{subject}}/sub-{{subject}}_meas-{kind}_relmat.tsv",
-            kind=SUBJECT_KINDS,
-        ),
-        relmat_sidecars=expand(
-            "results/sub-{{subject}}/sub-{{subject}}_meas-{kind}_relmat.json",
-            kind=SUBJECT_KINDS,
-        ),
+        timeseries=f"{RUN_REGIONS}_timeseries.tsv",
+        sidecar=f"{RUN_REGIONS}_timeseries.json",
+        qc="results/{scan}_qc.tsv",
+        relmats=expand(f"{RELMAT}.tsv", scan="{scan}", kind=SUBJECT_KINDS),
+        relmat_sidecars=expand(f"{RELMAT}.json", scan="{scan}", kind=SUBJECT_KINDS),
     log:
-        "results/logs/subject_timeseries/sub-{subject}.log",
+        "results/logs/subject_timeseries/{scan}.log",
     benchmark:
-        "results/benchmarks/subject_timeseries/sub-{subject}.tsv"
+        "results/benchmarks/subject_timeseries/{scan}.tsv"
     conda:
         ENV
     threads: 1
@@ -31,6 +26,7 @@ rule subject_timeseries:
         mem_mb=memory(2000),
         runtime=30,
     params:
+        label=label_of,
         regions=timeseries_params,
         confounds=config["confounds"],
         source_func=source_func_of,
@@ -70,9 +66,9 @@ rule group_connectivity:
 rule tangent_connectivity:
     input:
         timeseries=expand(
-            rules.subject_timeseries.output.timeseries, subject=SUBJECTS.index
+            rules.subject_timeseries.output.timeseries, scan=SCAN.values()
         ),
-        sidecars=expand(rules.subject_timeseries.output.sidecar, subject=SUBJECTS.index),
+        sidecars=expand(rules.subject_timeseries.output.sidecar, scan=SCAN.values()),
         regions=REGIONS.regions,
     output:
         relmats=expand(subject_relmats, kind="tangent"),
@@ -118,7 +114,7 @@ rule connectivity_table:
 # The fraction of each region's voxels with signal, per subject.
 rule coverage_table:
     input:
-        sidecars=expand(rules.subject_timeseries.output.sidecar, subject=SUBJECTS.index),
+        sidecars=expand(rules.subject_timeseries.output.sidecar, scan=SCAN.values()),
         table=REGIONS.table,
     output:
         table="results/group/coverage.tsv",

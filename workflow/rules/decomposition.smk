@@ -5,17 +5,19 @@ rule subject_epi_mask:
     input:
         func=func_of,
     output:
-        mask="results/sub-{subject}/sub-{subject}_desc-epi_mask.nii.gz",
+        mask=f"{RUN}_desc-epi_mask.nii.gz",
     log:
-        "results/logs/subject_epi_mask/sub-{subject}.log",
+        "results/logs/subject_epi_mask/{scan}.log",
     benchmark:
-        "results/benchmarks/subject_epi_mask/sub-{subject}.tsv"
+        "results/benchmarks/subject_epi_mask/{scan}.tsv"
     conda:
         ENV
     threads: 1
     resources:
         mem_mb=memory(1500),
         runtime=10,
+    params:
+        label=label_of,
     script:
         "../scripts/subject_epi_mask.py"
 
@@ -46,12 +48,12 @@ rule reduce_subject:
         func=func_of,
         mask=rules.group_mask.output.mask,
     output:
-        reduced="results/sub-{subject}/sub-{subject}_desc-reduced_data.npy",
-        smoothed="results/sub-{subject}/sub-{subject}_desc-smoothed_bold.npz",
+        reduced=f"{RUN}_desc-reduced_data.npy",
+        smoothed=f"{RUN}_desc-smoothed_bold.npz",
     log:
-        "results/logs/reduce_subject/sub-{subject}.log",
+        "results/logs/reduce_subject/{scan}.log",
     benchmark:
-        "results/benchmarks/reduce_subject/sub-{subject}.tsv"
+        "results/benchmarks/reduce_subject/{scan}.tsv"
     conda:
         ENV
     threads: 1
@@ -59,6 +61,7 @@ rule reduce_subject:
         mem_mb=memory(2000),
         runtime=30,
     params:
+        label=label_of,
         decomposition=pick("decomposition", REDUCTION_KEYS),
     script:
         "../scripts/reduce_subject.py"
@@ -66,7 +69,7 @@ rule reduce_subject:
 
 rule decompose:
     input:
-        reduced=expand(rules.reduce_subject.output.reduced, subject=SUBJECTS.index),
+        reduced=expand(rules.reduce_subject.output.reduced, scan=SCAN.values()),
         mask=rules.group_mask.output.mask,
     output:
         components="results/group/components.nii.gz",

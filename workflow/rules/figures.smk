@@ -149,7 +149,7 @@ rule plot_quality:
     output:
         subjects=[
             report(
-                f"results/figures/quality/sub-{subject}_quality.png",
+                f"results/figures/quality/{Path(SCAN[subject]).name}_quality.png",
                 category="Quality",
                 subcategory="Subjects",
                 caption="../report/quality_subject.rst",

@@ -4,10 +4,10 @@
 
 rule demo_ground_truth:
     output:
-        networks="results/demo/ground_truth/networks.nii.gz",
-        brain_mask="results/demo/ground_truth/brain_mask.nii.gz",
-        blobs="results/demo/ground_truth/blobs.tsv",
-        coupling="results/demo/ground_truth/coupling.tsv",
+        networks="results/sourcedata/demo/ground_truth/networks.nii.gz",
+        brain_mask="results/sourcedata/demo/ground_truth/brain_mask.nii.gz",
+        blobs="results/sourcedata/demo/ground_truth/blobs.tsv",
+        coupling="results/sourcedata/demo/ground_truth/coupling.tsv",
     log:
         "results/logs/demo_ground_truth.log",
     benchmark:
@@ -35,7 +35,7 @@ rule demo_subject:
     output:
         func=DEMO_FUNC,
         confounds=DEMO_CONFOUNDS,
-        truth="results/demo/sub-{subject}/sub-{subject}_desc-truth_timeseries.tsv",
+        truth="results/sourcedata/demo/sub-{subject}/sub-{subject}_desc-truth_timeseries.tsv",
     log:
         "results/logs/demo_subject/sub-{subject}.log",
     benchmark:
@@ -47,7 +47,7 @@ rule demo_subject:
         mem_mb=memory(1500),
         runtime=10,
     params:
-        demo=pick("demo", ["n_volumes", "t_r", "seed"]),
+        demo=pick("demo", ["n_volumes", "t_r", "seed", "motion_spread", "motion_leak"]),
     script:
         "../scripts/demo_subject.py"
 
@@ -58,17 +58,19 @@ rule resample_func:
         func=source_func_of,
         reference=reference_func(),
     output:
-        func="results/sub-{subject}/sub-{subject}_space-reference_bold.nii.gz",
+        func=f"{RUN}_desc-resampled_bold.nii.gz",
     log:
-        "results/logs/resample_func/sub-{subject}.log",
+        "results/logs/resample_func/{scan}.log",
     benchmark:
-        "results/benchmarks/resample_func/sub-{subject}.tsv"
+        "results/benchmarks/resample_func/{scan}.tsv"
     conda:
         ENV
     threads: 1
     resources:
         mem_mb=memory(3000),
         runtime=20,
+    params:
+        label=label_of,
     script:
         "../scripts/resample_func.py"
 

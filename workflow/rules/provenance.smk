@@ -29,3 +29,25 @@ rule provenance:
         n_volumes={label: int(n) for label, n in SUBJECTS["n_volumes"].items()},
     script:
         "../scripts/provenance.py"
+
+
+# What makes results/ a BIDS derivatives dataset that pybids and BIDS tools read.
+rule dataset_description:
+    output:
+        description="results/dataset_description.json",
+        bidsignore="results/.bidsignore",
+    log:
+        "results/logs/dataset_description.log",
+    benchmark:
+        "results/benchmarks/dataset_description.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(200),
+        runtime=5,
+    params:
+        code_url=Path(workflow.basedir).resolve().as_uri(),
+        sources=source_datasets(),
+    script:
+        "../scripts/dataset_description.py"

@@ -16,8 +16,9 @@ mask = nib.load(snakemake.input.brain_mask)
 coupling = read_tsv(snakemake.input.coupling)
 rng = np.random.default_rng([demo["seed"], int(snakemake.wildcards.subject)])
 bold, confounds, truth = synthetic.simulate_subject(
-    nib.load(snakemake.input.networks), mask, coupling.to_numpy(), demo["n_volumes"], rng
-)
+    nib.load(snakemake.input.networks), mask, coupling.to_numpy(), demo["n_volumes"], rng,
+    motion_spread=demo["motion_spread"], motion_leak=demo["motion_leak"],
+)  # fmt: skip
 img = nib.Nifti1Image(bold, mask.affine)
 img.header.set_zooms((*mask.header.get_zooms()[:3], demo["t_r"]))
 img.header.set_xyzt_units("mm", "sec")

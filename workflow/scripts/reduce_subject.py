@@ -14,7 +14,7 @@ from regions_connectome.decomposition import reduce_subject
 from regions_connectome.io import write_array, write_arrays
 from regions_connectome.niimg import load_functional
 
-func = load_functional(snakemake.input.func, snakemake.wildcards.subject)
+func = load_functional(snakemake.input.func, snakemake.params.label)
 mask = nib.load(snakemake.input.mask)
 reduced, smoothed, varies = reduce_subject(func, mask, snakemake.params.decomposition)
 write_array(reduced, snakemake.output.reduced)

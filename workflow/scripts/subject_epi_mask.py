@@ -8,6 +8,6 @@ from regions_connectome.decomposition import compute_subject_epi_mask
 from regions_connectome.io import write_nifti
 from regions_connectome.niimg import load_functional
 
-subject, func = snakemake.wildcards.subject, snakemake.input.func
+subject, func = snakemake.params.label, snakemake.input.func
 mask = compute_subject_epi_mask(load_functional(func, subject), f"subject {subject} ({func})")
 write_nifti(mask, snakemake.output.mask)

@@ -2,7 +2,8 @@
 
 From the smoothed data the reduction kept when the smoothing is the same (the
 seed's case), else from the image smoothed here. The matrices are those of the
-subject-level kinds (the tangent kind needs the whole group).
+subject-level kinds (the tangent kind needs the whole group). The run's QC row
+(volumes, motion) comes from the same confounds.
 """
 
 from script_setup import start
@@ -17,11 +18,13 @@ from regions_connectome.connectivity import (
     timeseries_sidecar,
 )
 from regions_connectome.denoising import select_confounds
+from regions_connectome.derivatives import timeseries_metadata
 from regions_connectome.io import read_tsv_column, write_array_tsv, write_json
-from regions_connectome.niimg import regions_and_mask, subject_smoothed_data
+from regions_connectome.niimg import regions_and_mask, repetition_time, subject_smoothed_data
+from regions_connectome.quality import QC_COLUMNS, run_qc
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
-subject, source = snakemake.wildcards.subject, f"subject {snakemake.wildcards.subject}"
+subject, source = snakemake.params.label, f"subject {snakemake.params.label}"
 regions, mask = regions_and_mask(inputs.regions, inputs.mask)
 smoothed, varies = subject_smoothed_data(
     inputs.smoothed, inputs.func, mask, params.regions["smoothing_fwhm"], subject
@@ -37,7 +40,11 @@ timeseries, coverage = subject_timeseries(
 )  # fmt: skip
 volumes = range(len(smoothed)) if denoising.sample_mask is None else denoising.sample_mask
 write_array_tsv(timeseries, output.timeseries, labels, volumes, "volume")
-sidecar = timeseries_sidecar(
+qc = run_qc(inputs.confounds or None, denoising.n_volumes, len(timeseries))
+write_array_tsv([[qc[c] for c in QC_COLUMNS]], output.qc, QC_COLUMNS, [subject], "subject")
+sidecar = timeseries_metadata(
+    denoising, params.regions["t_r"] or repetition_time(inputs.func), qc["mean_fd"]
+) | timeseries_sidecar(
     subject, inputs, denoising, params.regions, timeseries, coverage, labels, MASKERS[regions.ndim]
 )
 write_json(sidecar, output.sidecar)

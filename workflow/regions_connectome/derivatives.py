@@ -1,0 +1,274 @@
+"""The outputs as a BIDS derivatives dataset (connectivity derivatives, BEP017).
+
+Per-run files are named with their input's BIDS entities and live in
+``sub-<label>/[ses-<label>/]func/``; the regions are named by the ``seg-``
+entity, the derivatives entity for a segmentation or parcellation (BIDS
+replaced ``atlas-`` by ``seg-`` in 2023, and XCP-D and giga_connectome
+followed). Sidecars carry BEP017's keys, as those tools write them, besides
+the workflow's own.
+"""
+
+from __future__ import annotations
+
+import re
+
+# BIDS entities an input's label may carry, in BIDS file-name order (after sub).
+SCAN_ENTITIES = ("ses", "task", "acq", "ce", "rec", "dir", "run", "echo", "part")
+# The task of inputs whose source names none (sample sheets, the demo, nilearn's datasets).
+DEFAULT_TASK = "rest"
+# What a scan prefix looks like (the ``scan`` wildcard of the rules).
+SCAN_PATTERN = r"sub-[A-Za-z0-9]+/(ses-[A-Za-z0-9]+/)?func/sub-[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)+"
+# The space of the demo cohort: nilearn's MNI152 template (ICBM 2009a symmetric).
+DEMO_SPACE = "MNI152NLin2009aSym"
+LEARNED_SEG = {"dictlearning": "DictLearning", "canica": "CanICA"}
+# What BEP017's relmat sidecar says of each of nilearn's kinds.
+MEASURES = {
+    "correlation": "Pearson correlation",
+    "partial correlation": "partial correlation",
+    "covariance": "covariance",
+    "precision": "precision (inverse covariance)",
+    "tangent": "tangent-space projection of the covariance",
+}
+# Files in the derivatives folder that are not BIDS (for the BIDS validator;
+# sourcedata/, where the demo cohort is written, is ignored by BIDS tools).
+BIDSIGNORE = (
+    "group/",
+    "figures/",
+    "logs/",
+    "benchmarks/",
+    "report/",
+    "provenance.json",
+    "methods.md",
+    "*_desc-reduced_data.npy",
+    "*_desc-smoothed_bold.npz",
+)
+
+
+def scan_prefix(label):
+    """The derivatives path prefix of one input: its folder and file-name entities.
+
+    Parameters
+    ----------
+    label : str
+        Input label: the subject, then ``_key-value`` BIDS entities
+        (``01``, ``01_ses-A_task-rest_run-2``).
+
+    Returns
+    -------
+    str
+        ``sub-<s>/[ses-<t>/]func/sub-<s>[_ses-<t>]_task-<t>[_acq-…][_run-…]``,
+        the entities in BIDS order, ``task-rest`` when the label has no task.
+
+    Raises
+    ------
+    ValueError
+        If the label carries a key that is not a BIDS entity of a BOLD run,
+        or the same key twice.
+    """
+    subject, *pairs = label.split("_")
+    entities = {}
+    for pair in pairs:
+        key, _, value = pair.partition("-")
+        if key not in SCAN_ENTITIES or key in entities:
+            raise ValueError(
+                f"input {label}: {pair!r} is not a BIDS entity of a BOLD run (one of "
+                f"{', '.join(SCAN_ENTITIES)}, each once)"
+            )
+        entities[key] = value
+    entities.setdefault("task", DEFAULT_TASK)
+    name = f"sub-{subject}" + "".join(
+        f"_{key}-{entities[key]}" for key in SCAN_ENTITIES if key in entities
+    )
+    folder = f"sub-{subject}/" + (f"ses-{entities['ses']}/" if "ses" in entities else "")
+    return f"{folder}func/{name}"
+
+
+def scan_prefixes(labels):
+    """Each input label's derivatives path prefix (:func:`scan_prefix`).
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Input labels.
+
+    Returns
+    -------
+    dict of str to str
+        Label -> prefix.
+
+    Raises
+    ------
+    ValueError
+        If a label is not made of BIDS entities, or two labels name one run
+        (``01`` and ``01_task-rest``).
+    """
+    prefixes = {}
+    for label in labels:
+        prefix = scan_prefix(label)
+        twin = next((other for other, p in prefixes.items() if p == prefix), None)
+        if twin is not None:
+            raise ValueError(f"inputs {twin} and {label} both name the run {prefix}")
+        prefixes[label] = prefix
+    return prefixes
+
+
+def output_entities(space, seg=None):
+    """The entities a per-run output adds after the input's: space, then seg.
+
+    Parameters
+    ----------
+    space : str or None
+        The template space of the images, or None where unknown (no entity).
+    seg : str or None, default=None
+        The regions' label, for the outputs that depend on the regions.
+
+    Returns
+    -------
+    str
+        ``_space-<space>_seg-<seg>``, without the entities that are None.
+    """
+    return (f"_space-{space}" if space else "") + (f"_seg-{seg}" if seg else "")
+
+
+def seg_label(regions, method):
+    """The ``seg-`` label naming the regions.
+
+    Parameters
+    ----------
+    regions : dict
+        The config's ``regions`` section: ``name`` if set, else ``apply``.
+    method : str
+        The decomposition method (for learned regions).
+
+    Returns
+    -------
+    str
+        ``regions.name``; else the applied file's name without extension and
+        anything but letters and digits (``aal.nii.gz`` -> ``aal``); else
+        ``DictLearning`` or ``CanICA``.
+
+    Raises
+    ------
+    ValueError
+        If the label would be empty or ``regions.name`` is not alphanumeric.
+    """
+    if regions.get("name"):
+        if not re.fullmatch(r"[A-Za-z0-9]+", regions["name"]):
+            raise ValueError(
+                f"regions.name {regions['name']!r} must be letters and digits only "
+                "(it is a BIDS label)"
+            )
+        return regions["name"]
+    if not regions.get("apply"):
+        return LEARNED_SEG[method]
+    stem = re.sub(r"(\.nii)?(\.gz)?$", "", regions["apply"].replace("\\", "/").rsplit("/", 1)[-1])
+    label = re.sub(r"[^A-Za-z0-9]", "", stem)
+    if not label:
+        raise ValueError(
+            f"regions.apply {regions['apply']}: its name gives no BIDS label; set regions.name"
+        )
+    return label
+
+
+def space_label(subjects, bids_space):
+    """The ``space-`` label of the outputs, where the inputs say it.
+
+    Parameters
+    ----------
+    subjects : str
+        The config's ``subjects``: ``demo``, a fetcher's name, a BIDS folder or
+        a sample sheet.
+    bids_space : str
+        The config's ``bids.space``.
+
+    Returns
+    -------
+    str or None
+        The demo's template space, the BIDS inputs' space, else None (a
+        sample sheet or a fetcher does not say which template).
+    """
+    from pathlib import Path
+
+    if subjects == "demo":
+        return DEMO_SPACE
+    if Path(subjects).is_dir():
+        return bids_space
+    return None
+
+
+def dataset_description(name, version, code_url, source_datasets=()):
+    """``dataset_description.json`` of the derivatives dataset.
+
+    Parameters
+    ----------
+    name, version, code_url : str
+        The workflow's name, version and code address.
+    source_datasets : sequence of str
+        Where the inputs came from (URL or local path), where known.
+
+    Returns
+    -------
+    dict
+    """
+    description = {
+        "Name": "Regions and functional connectomes",
+        "BIDSVersion": "1.10.0",
+        "DatasetType": "derivative",
+        "GeneratedBy": [{"Name": name, "Version": version, "CodeURL": code_url}],
+    }
+    if source_datasets:
+        description["SourceDatasets"] = [{"URL": source} for source in source_datasets]
+    return description
+
+
+def timeseries_metadata(denoising, t_r, mean_fd):
+    """BEP017's keys of a timeseries sidecar, as XCP-D and giga_connectome write them.
+
+    Parameters
+    ----------
+    denoising : regions_connectome.denoising.Denoising
+        What was regressed out and which volumes were kept.
+    t_r : float or None
+        Repetition time (s).
+    mean_fd : float or None
+        Mean framewise displacement (mm), where the confounds give it.
+
+    Returns
+    -------
+    dict
+        ``ConfoundRegressors``, ``NumberOfVolumesDiscardedByMotionScrubbing``,
+        ``MeanFramewiseDisplacement``, ``SamplingFrequency`` (Hz).
+    """
+    return {
+        "ConfoundRegressors": list(denoising.record["columns"]),
+        "NumberOfVolumesDiscardedByMotionScrubbing": denoising.n_volumes - denoising.n_kept,
+        "MeanFramewiseDisplacement": None if mean_fd is None else float(mean_fd),
+        "SamplingFrequency": None if not t_r else 1.0 / float(t_r),
+    }
+
+
+def relmat_metadata(kind, sources):
+    """BEP017's keys of a relmat sidecar.
+
+    Parameters
+    ----------
+    kind : str
+        nilearn's connectivity kind.
+    sources : sequence of str
+        The files the matrix was computed from (the timeseries).
+
+    Returns
+    -------
+    dict
+        ``Measure``, ``MeasureDescription``, ``Weighted``, ``Directed``,
+        ``ValidDiagonal``, ``StorageFormat``, ``Sources``.
+    """
+    return {
+        "Measure": MEASURES[kind],
+        "MeasureDescription": f"nilearn ConnectivityMeasure(kind={kind!r})",
+        "Weighted": True,
+        "Directed": False,
+        "ValidDiagonal": True,
+        "StorageFormat": "Full",
+        "Sources": list(sources),
+    }
