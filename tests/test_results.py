@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import run_file, run_snakemake
+from regions_connectome.denoising import read_confounds
+from regions_connectome.quality import framewise_displacement
 
 SUBJECTS = ("01", "02", "03")
 KINDS = ["correlation", "partial correlation", "covariance", "precision", "tangent"]
@@ -149,9 +152,63 @@ def test_snakemake_report_has_every_figure(run):
         )
     figures = [n for n in names if n.endswith(".png")]
     # a matrix per kind, a figure per network, components, regions,
-    # connectome, quality per subject and for the group
-    assert len(figures) == len(KINDS) + 5 + 3 + len(SUBJECTS) + 1, figures
+    # connectome, quality per subject and for the group, QC-FC
+    assert len(figures) == len(KINDS) + 5 + 3 + len(SUBJECTS) + 1 + 1, figures
+    assert "qcfc.png" in {n.rsplit("/", 1)[-1] for n in names}
     assert {"connectome.html", "regions.html"} <= {n.rsplit("/", 1)[-1] for n in names}
     for category in ("Decomposition", "Regions", "Connectivity", "Per network", "Quality"):
         assert category in text, category
     assert "ratio_n_voxels" in text  # a caption states its parameters
+
+
+def test_results_are_a_bids_derivatives_dataset_pybids_reads(run):
+    """BIDSLayout finds every subject's timeseries and matrices by their entities."""
+    from bids import BIDSLayout
+
+    results = run / "results"
+    description = json.loads((results / "dataset_description.json").read_text())
+    assert description["DatasetType"] == "derivative"
+    assert description["GeneratedBy"][0]["Name"] == "regions_connectome"
+    with pytest.warns(UserWarning, match="no valid datasets were found"):  # no derivatives/
+        layout = BIDSLayout(results, validate=False, derivatives=True)
+    runs = {"suffix": "timeseries", "extension": ".tsv", "return_type": "id"}
+    assert layout.get(target="subject", **runs) == list(SUBJECTS)
+    assert layout.get(target="task", **runs) == ["rest"]
+    common = {"task": "rest", "space": "MNI152NLin2009aSym", "segmentation": "DictLearning"}
+    for subject in SUBJECTS:
+        found = layout.get(subject=subject, suffix="timeseries", extension=".tsv", **common)
+        assert [f.path for f in found] == [str(run_file(results, subject, "_timeseries.tsv"))]
+        metadata = found[0].get_metadata()
+        assert metadata["SamplingFrequency"] == 0.5 and metadata["ConfoundRegressors"]
+        assert metadata["NumberOfVolumesDiscardedByMotionScrubbing"] == 0
+        relmats = layout.get(subject=subject, suffix="relmat", extension=".tsv", **common)
+        assert len(relmats) == len(KINDS)
+        # pybids 0.22 does not know BEP017's meas- entity: it would merge every
+        # kind's sidecar, so each matrix's own sidecar is read beside it.
+        for relmat in relmats:
+            metadata = json.loads(Path(relmat.path).with_suffix(".json").read_text())
+            assert metadata["Measure"] and metadata["Directed"] is False
+            assert f"_meas-{metadata['kind'].replace(' ', '')}_" in relmat.filename
+    # The demo cohort (sourcedata/) and the group files are not subjects' runs.
+    assert not layout.get(subject=SUBJECTS[0], desc="truth")
+    assert "sourcedata/" not in (results / ".bidsignore").read_text()
+
+
+def test_every_run_has_a_qc_row_and_the_group_table_gathers_them(run):
+    results = run / "results"
+    group = pd.read_csv(results / "group/qc.tsv", sep="\t", dtype={"subject": str})
+    assert list(group["subject"]) == list(SUBJECTS)
+    for subject, row in zip(SUBJECTS, group.itertuples(index=False), strict=True):
+        confounds = run / f"results/sourcedata/demo/sub-{subject}"
+        fd = framewise_displacement(
+            read_confounds(confounds / f"sub-{subject}_desc-confounds_timeseries.tsv")
+        )
+        assert row.n_volumes == row.n_volumes_kept == 60
+        assert row.mean_fd == pytest.approx(fd.mean(), rel=1e-8)
+        assert row.max_fd == pytest.approx(fd.max(), rel=1e-8)
+        assert np.isnan(row.mean_dvars)  # the demo's confounds have no DVARS
+        sidecar = json.loads(run_file(results, subject, "_timeseries.json").read_text())
+        assert sidecar["MeanFramewiseDisplacement"] == pytest.approx(row.mean_fd, rel=1e-8)
+    summary = json.loads((results / "group/qcfc.json").read_text())
+    assert summary["n_subjects"] == len(SUBJECTS) and summary["kind"] == "correlation"
+    assert (results / "figures/qcfc.png").stat().st_size > 10_000

@@ -1,0 +1,100 @@
+"""regions_connectome.derivatives: names and metadata of the derivatives dataset."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from regions_connectome.denoising import Denoising
+from regions_connectome.derivatives import (
+    DEMO_SPACE,
+    MEASURES,
+    dataset_description,
+    output_entities,
+    relmat_metadata,
+    scan_prefix,
+    scan_prefixes,
+    seg_label,
+    space_label,
+    timeseries_metadata,
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "prefix"),
+    [
+        ("01", "sub-01/func/sub-01_task-rest"),
+        ("0010042", "sub-0010042/func/sub-0010042_task-rest"),
+        ("03_task-nback", "sub-03/func/sub-03_task-nback"),
+        ("02_ses-A_task-rest", "sub-02/ses-A/func/sub-02_ses-A_task-rest"),
+        # BIDS order whatever the label's order, task-rest where none is given
+        ("01_run-2_ses-B", "sub-01/ses-B/func/sub-01_ses-B_task-rest_run-2"),
+        ("01_task-rest_acq-mb_run-1", "sub-01/func/sub-01_task-rest_acq-mb_run-1"),
+    ],
+)
+def test_scan_prefix_names_the_run_as_bids_does(label, prefix):
+    assert scan_prefix(label) == prefix
+
+
+@pytest.mark.parametrize("label", ["01_foo-1", "01_run-1_run-2", "01_sub-02"])
+def test_a_label_that_is_not_bids_entities_is_refused(label):
+    with pytest.raises(ValueError, match=f"input {label}: .* is not a BIDS entity"):
+        scan_prefix(label)
+
+
+def test_two_labels_naming_one_run_are_refused():
+    assert scan_prefixes(["01", "02_run-1"]) == {
+        "01": "sub-01/func/sub-01_task-rest",
+        "02_run-1": "sub-02/func/sub-02_task-rest_run-1",
+    }
+    with pytest.raises(ValueError, match="inputs 01 and 01_task-rest both name the run"):
+        scan_prefixes(["01", "01_task-rest"])
+
+
+def test_seg_label_names_the_regions():
+    assert seg_label({"apply": None, "name": None}, "dictlearning") == "DictLearning"
+    assert seg_label({"apply": None, "name": None}, "canica") == "CanICA"
+    applied = {"apply": "/usr/share/mricron/templates/aal.nii.gz", "name": None}
+    assert seg_label(applied, "dictlearning") == "aal"
+    ho = {"apply": "atlases/HarvardOxford-cort-maxprob-thr0-1mm.nii.gz", "name": None}
+    assert seg_label(ho, "dictlearning") == "HarvardOxfordcortmaxprobthr01mm"
+    assert seg_label(applied | {"name": "AAL116"}, "dictlearning") == "AAL116"
+    with pytest.raises(ValueError, match="letters and digits"):
+        seg_label({"apply": None, "name": "my-atlas"}, "dictlearning")
+    with pytest.raises(ValueError, match="set regions.name"):
+        seg_label({"apply": "x/__.nii.gz", "name": None}, "dictlearning")
+
+
+def test_space_is_said_only_where_the_inputs_say_it(tmp_path):
+    assert space_label("demo", "MNI152NLin2009cAsym") == DEMO_SPACE
+    assert space_label(str(tmp_path), "MNI152NLin6Asym") == "MNI152NLin6Asym"
+    assert space_label(str(tmp_path / "subjects.tsv"), "MNI152NLin2009cAsym") is None
+    assert space_label("adhd", "MNI152NLin2009cAsym") is None
+    assert output_entities("X", "Y") == "_space-X_seg-Y"
+    assert output_entities(None, "Y") == "_seg-Y" and output_entities("X") == "_space-X"
+
+
+def test_dataset_description_is_a_derivative():
+    description = dataset_description("wf", "1.0", "file:///wf", ["file:///bids"])
+    assert description["DatasetType"] == "derivative"
+    assert description["GeneratedBy"] == [{"Name": "wf", "Version": "1.0", "CodeURL": "file:///wf"}]
+    assert description["SourceDatasets"] == [{"URL": "file:///bids"}]
+    assert "SourceDatasets" not in dataset_description("wf", "1.0", "file:///wf")
+    json.dumps(description)
+
+
+def test_bep017_metadata():
+    denoising = Denoising(None, [0, 1, 3], 5, {"columns": ["trans_x", "csf"]})
+    metadata = timeseries_metadata(denoising, 2.0, 0.12)
+    assert metadata == {
+        "ConfoundRegressors": ["trans_x", "csf"],
+        "NumberOfVolumesDiscardedByMotionScrubbing": 2,
+        "MeanFramewiseDisplacement": 0.12,
+        "SamplingFrequency": 0.5,
+    }
+    assert timeseries_metadata(denoising, None, None)["SamplingFrequency"] is None
+    for kind in MEASURES:
+        relmat = relmat_metadata(kind, ["a_timeseries.tsv"])
+        assert relmat["Directed"] is False and relmat["StorageFormat"] == "Full"
+        assert relmat["Sources"] == ["a_timeseries.tsv"] and kind in relmat["MeasureDescription"]
