@@ -37,7 +37,10 @@ def run_file(results, label, suffix):
     ``run_file(results, "01", "_timeseries.tsv")`` is
     ``results/sub-01/func/sub-01_task-rest_space-…_seg-…_timeseries.tsv``.
     """
-    found = sorted(Path(results).glob(f"{scan_prefix(label)}_*{suffix}"))
+    prefix = scan_prefix(label)
+    found = sorted(Path(results).glob(f"{prefix}{suffix}")) + sorted(
+        Path(results).glob(f"{prefix}_*{suffix}")
+    )
     assert len(found) == 1, f"{label} {suffix}: {found}"
     return found[0]
 

@@ -70,9 +70,14 @@ def test_a_previous_runs_regions_give_its_numbers_and_a_new_subject_costs_its_ow
     results = tmp_path / "results"
     assert not (results / "group/components.nii.gz").exists()
     assert not (results / "group/mask.nii.gz").exists()
-    timeseries = run_file(results, "01", "_timeseries.tsv").relative_to(results)
-    for name in [timeseries, "group/meas-correlation_relmat.tsv"]:
-        ours, theirs = read(results / name), read(learned / name)
+    for ours, theirs in [
+        (run_file(results, "01", "_timeseries.tsv"), run_file(learned, "01", "_timeseries.tsv")),
+        (
+            results / "group/meas-correlation_relmat.tsv",
+            learned / "group/meas-correlation_relmat.tsv",
+        ),
+    ]:
+        ours, theirs = read(ours), read(theirs)
         assert list(ours.columns) == list(theirs.columns)
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=SAME_NUMBERS_ATOL)
     methods = (results / "methods.md").read_text()

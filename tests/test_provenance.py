@@ -56,3 +56,22 @@ def test_software_versions_and_file_record(tmp_path):
     record = file_record(path)
     assert record["bytes"] == 3
     assert record["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_file_record_rehashes_only_files_changed_since(tmp_path, monkeypatch):
+    import hashlib
+    import os
+
+    from regions_connectome import provenance
+
+    path = tmp_path / "bold.nii.gz"
+    path.write_bytes(b"first")
+    known = {}
+    first = file_record(path, known)
+    assert first["sha256"] == hashlib.sha256(b"first").hexdigest() and str(path) in known
+    hashed = []
+    monkeypatch.setattr(provenance, "sha256", lambda p: hashed.append(p) or "rehashed")
+    assert file_record(path, known) == first and hashed == []  # unchanged: not read
+    path.write_bytes(b"other")  # same size, new content and time
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert file_record(path, known)["sha256"] == "rehashed" and hashed == [path]

@@ -96,7 +96,7 @@ def test_figures(results):
         assert png.startswith(b"\x89PNG") and len(png) > 10_000, name
     pages = ["connectome.html", "regions.html"]
     assert sorted(p.name for p in figures.iterdir()) == sorted(
-        [f"{n}.png" for n in expected] + pages + ["quality"]
+        [f"{n}.png" for n in expected] + pages + ["qcfc.png", "quality"]
     )
     for page in pages:
         assert "<html" in (figures / page).read_text()[:2000].lower()

@@ -54,13 +54,17 @@ def sha256(path, chunk=1 << 20):
     return digest.hexdigest()
 
 
-def file_record(path):
+def file_record(path, known=None):
     """Path, size and checksum of one input file.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The file.
+    known : dict or None, default=None
+        Checksums of earlier records by path, each with the file's size and
+        modification time then: a file unchanged since is not read again
+        (the trust Snakemake itself puts in modification times). Updated.
 
     Returns
     -------
@@ -70,7 +74,16 @@ def file_record(path):
         depend on where a run happens), ``bytes`` and ``sha256``.
     """
     path = Path(path)
-    return {"path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
+    stat = path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns]
+    earlier = (known or {}).get(str(path))
+    if earlier is not None and earlier["stamp"] == stamp:
+        digest = earlier["sha256"]
+    else:
+        digest = sha256(path)
+        if known is not None:
+            known[str(path)] = {"stamp": stamp, "sha256": digest}
+    return {"path": str(path), "bytes": stat.st_size, "sha256": digest}
 
 
 def software_versions():
@@ -89,7 +102,9 @@ def software_versions():
     return versions
 
 
-def provenance(config, subjects, n_volumes, group_mask=None, regions=None, excluded=None):
+def provenance(
+    config, subjects, n_volumes, group_mask=None, regions=None, excluded=None, known=None
+):
     """The provenance record of a run.
 
     Parameters
@@ -108,6 +123,8 @@ def provenance(config, subjects, n_volumes, group_mask=None, regions=None, exclu
     excluded : dict of str to dict or None, default=None
         Inputs left out before the group stages, with their files and
         ``reason``.
+    known : dict or None, default=None
+        Checksums of earlier runs (see :func:`file_record`); updated.
 
     Returns
     -------
@@ -120,7 +137,8 @@ def provenance(config, subjects, n_volumes, group_mask=None, regions=None, exclu
     inputs = {}
     for label, files in subjects.items():
         inputs[label] = {
-            key: None if value is None else file_record(value) for key, value in files.items()
+            key: None if value is None else file_record(value, known)
+            for key, value in files.items()
         } | {"n_volumes": int(n_volumes[label])}
     return {
         "config": config,

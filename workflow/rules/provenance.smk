@@ -27,6 +27,9 @@ rule provenance:
         subjects=subject_files(),
         excluded=excluded_subjects(),
         n_volumes={label: int(n) for label, n in SUBJECTS["n_volumes"].items()},
+        # Inputs' checksums by size and modification time, so that a subject
+        # added costs the hashing of its own files only.
+        checksums=".snakemake/regions_connectome/checksums.json",
     script:
         "../scripts/provenance.py"
 
