@@ -92,7 +92,7 @@ def test_a_previous_runs_regions_give_its_numbers_and_a_new_subject_costs_its_ow
     jobs = jobs_of(run_snakemake(tmp_path, "--dry-run", config=config).stdout)
     assert jobs.pop("subject_timeseries") == 1
     assert set(jobs) <= {
-        "group_connectivity", "connectivity_table", "coverage_table", "qc_table", "qcfc",
+        "group_connectivity", "connectivity_table", "coverage_table", "qc_table",
         "plot_connectome", "plot_quality", "provenance", "all",
     }, jobs  # fmt: skip
     run_snakemake(tmp_path, config=config)

@@ -78,3 +78,17 @@ def test_a_full_disk_names_the_output_and_keeps_nothing(tmp_path):
         assert list(folder.iterdir()) == []
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_concat_tsv_keeps_one_header_and_refuses_another(tmp_path):
+    from regions_connectome.io import concat_tsv
+
+    a, b, c = tmp_path / "a.tsv", tmp_path / "b.tsv", tmp_path / "c.tsv"
+    a.write_text("subject\tx\n01\t1\n")
+    b.write_text("subject\tx\n02\tn/a\n")
+    c.write_text("subject\ty\n03\t3\n")
+    concat_tsv([a, b], tmp_path / "all.tsv")
+    assert (tmp_path / "all.tsv").read_text() == "subject\tx\n01\t1\n02\tn/a\n"
+    with pytest.raises(ValueError, match="c.tsv: its header differs"):
+        concat_tsv([a, c], tmp_path / "bad.tsv")
+    assert not (tmp_path / "bad.tsv").exists()

@@ -20,7 +20,6 @@ FIGURES = {
     "plot_matrix",
     "plot_connectome",
     "plot_quality",
-    "qcfc",
 }
 # The provenance record holds the config and the inputs' checksums: it is
 # rewritten whenever either changes.
@@ -114,7 +113,6 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
         ("connectivity_table", ""),
         ("coverage_table", ""),
         ("qc_table", ""),
-        ("qcfc", ""),
         ("plot_connectome", ""),
         ("plot_quality", ""),
         ("provenance", ""),

@@ -142,6 +142,32 @@ def write_array_tsv(array, path, columns, index, index_name):
         tmp.write_text("\n".join(lines) + "\n")
 
 
+def concat_tsv(paths, path):
+    """Write the rows of tab-separated tables with one header as one table, without pandas.
+
+    Parameters
+    ----------
+    paths : sequence of str or pathlib.Path
+        Tables with the same header row.
+    path : str or pathlib.Path
+        Destination.
+
+    Raises
+    ------
+    ValueError
+        If a table's header differs from the first one's, naming it.
+    """
+    header, rows = None, []
+    for source in paths:
+        first, *lines = Path(source).read_text().splitlines()
+        if header is not None and first != header:
+            raise ValueError(f"{source}: its header differs from that of {paths[0]}")
+        header = first
+        rows.extend(line for line in lines if line)
+    with atomic_output(path) as tmp:
+        tmp.write_text("\n".join([header, *rows]) + "\n")
+
+
 def read_tsv_column(path, column):
     """One column of a tab-separated table, as strings, without pandas.
 

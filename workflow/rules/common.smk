@@ -54,7 +54,6 @@ RUN_REGIONS = f"results/{{scan}}{output_entities(SPACE, SEG)}"
 # Quick jobs that run in the head process rather than as cluster jobs.
 localrules:
     all,
-    dataset_description,
     group_mask,
     group_connectivity,
     connectivity_table,

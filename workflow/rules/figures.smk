@@ -140,13 +140,27 @@ rule plot_connectome:
         "../scripts/plot_connectome.py"
 
 
+# Each subject's motion and matrix, the group's spread, and QC-FC (Power 2012,
+# Ciric 2017, Parkes 2018: across subjects, each edge's correlation with mean
+# framewise displacement, and its dependence on distance) with its numbers.
 rule plot_quality:
     input:
         confounds=all_confounds,
         relmats=expand(subject_relmats, kind="correlation"),
         sidecars=expand(subject_relmat_sidecars, kind="correlation"),
         group="results/group/meas-correlation_relmat.tsv",
+        qc=rules.qc_table.output.table,
+        regions=REGIONS.table,
     output:
+        qcfc_table="results/group/qcfc.tsv",
+        qcfc_summary="results/group/qcfc.json",
+        qcfc=report(
+            "results/figures/qcfc.png",
+            category="Quality",
+            subcategory="Group",
+            caption="../report/qcfc.rst",
+            labels={"figure": "QC-FC"},
+        ),
         subjects=[
             report(
                 f"results/figures/quality/{Path(SCAN[subject]).name}_quality.png",
@@ -176,6 +190,7 @@ rule plot_quality:
         runtime=20,
     params:
         subjects=subject_files(),
+        confounds=config["confounds"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_quality.py"

@@ -1,4 +1,5 @@
-# How every number was made: config, software, inputs, a methods paragraph.
+# How every number was made: config, software, inputs, a methods paragraph; and
+# what makes results/ a BIDS derivatives dataset that pybids and BIDS tools read.
 
 
 rule provenance:
@@ -9,6 +10,8 @@ rule provenance:
     output:
         provenance="results/provenance.json",
         methods="results/methods.md",
+        description="results/dataset_description.json",
+        bidsignore="results/.bidsignore",
     log:
         "results/logs/provenance.log",
     benchmark:
@@ -30,27 +33,7 @@ rule provenance:
         # Inputs' checksums by size and modification time, so that a subject
         # added costs the hashing of its own files only.
         checksums=".snakemake/regions_connectome/checksums.json",
-    script:
-        "../scripts/provenance.py"
-
-
-# What makes results/ a BIDS derivatives dataset that pybids and BIDS tools read.
-rule dataset_description:
-    output:
-        description="results/dataset_description.json",
-        bidsignore="results/.bidsignore",
-    log:
-        "results/logs/dataset_description.log",
-    benchmark:
-        "results/benchmarks/dataset_description.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=memory(200),
-        runtime=5,
-    params:
         code_url=Path(workflow.basedir).resolve().as_uri(),
         sources=source_datasets(),
     script:
-        "../scripts/dataset_description.py"
+        "../scripts/provenance.py"

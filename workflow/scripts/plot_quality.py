@@ -1,4 +1,4 @@
-"""Quality figures: each subject's motion and matrix, the group's spread."""
+"""Quality figures: each subject's motion and matrix, the group's spread, QC-FC."""
 
 from script_setup import start
 
@@ -6,15 +6,19 @@ start(snakemake, uses=("matplotlib.pyplot",))
 
 from regions_connectome.connectivity import relmat_keys
 from regions_connectome.denoising import read_confounds
-from regions_connectome.figures import plot_group_quality, plot_subject_quality
-from regions_connectome.io import read_tsv
+from regions_connectome.figures import plot_group_quality, plot_qcfc, plot_subject_quality
+from regions_connectome.io import read_tsv, write_json, write_tsv
+from regions_connectome.quality import qcfc_table
 
-matrices = {subject: read_tsv(path) for (subject, _), path in relmat_keys(snakemake.input.relmats)}
-for (label, files), path in zip(
-    snakemake.params.subjects.items(), snakemake.output.subjects, strict=True
-):
+inputs, output, params = snakemake.input, snakemake.output, snakemake.params
+matrices = {subject: read_tsv(path) for (subject, _), path in relmat_keys(inputs.relmats)}
+for (label, files), path in zip(params.subjects.items(), output.subjects, strict=True):
     confounds = read_confounds(files["confounds"]) if files["confounds"] else None
-    plot_subject_quality(label, confounds, matrices[label], path, dpi=snakemake.params.dpi)
-plot_group_quality(
-    matrices, read_tsv(snakemake.input.group), snakemake.output.group, dpi=snakemake.params.dpi
+    plot_subject_quality(label, confounds, matrices[label], path, dpi=params.dpi)
+plot_group_quality(matrices, read_tsv(inputs.group), output.group, dpi=params.dpi)
+edges, summary, table = qcfc_table(
+    matrices, read_tsv(inputs.qc, labels="subject"), read_tsv(inputs.regions)
 )
+write_json(summary | {"kind": "correlation", "confounds": params.confounds}, output.qcfc_summary)
+write_tsv(table, output.qcfc_table, index=False)
+plot_qcfc(edges, summary, output.qcfc, dpi=params.dpi)

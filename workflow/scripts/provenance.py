@@ -1,4 +1,4 @@
-"""The provenance record and the methods paragraph of this run."""
+"""The provenance record, the methods paragraph and the dataset description of this run."""
 
 from script_setup import start
 
@@ -7,22 +7,23 @@ start(snakemake)
 import json
 from pathlib import Path
 
+from regions_connectome import __version__
+from regions_connectome.derivatives import BIDSIGNORE, dataset_description
 from regions_connectome.io import atomic_output, write_json
 from regions_connectome.provenance import methods_text, provenance
 
-inputs, subjects = snakemake.input, snakemake.params.subjects
-n_volumes = snakemake.params.n_volumes
-config = dict(snakemake.params.config)
-excluded = snakemake.params.excluded
-checksums = Path(snakemake.params.checksums)
+inputs, output, params = snakemake.input, snakemake.output, snakemake.params
+subjects, n_volumes, excluded = params.subjects, params.n_volumes, params.excluded
+config = dict(params.config)
+checksums = Path(params.checksums)
 known = json.loads(checksums.read_text()) if checksums.is_file() else {}
 record = provenance(
     config, subjects, n_volumes, inputs.mask or None, inputs.regions or None, excluded, known
 )
-write_json(record, snakemake.output.provenance)
+write_json(record, output.provenance)
 write_json(known, checksums)
 has_confounds = any(files["confounds"] for files in subjects.values())
-with atomic_output(snakemake.output.methods) as tmp:
+with atomic_output(output.methods) as tmp:
     tmp.write_text(
         methods_text(
             config,
@@ -33,3 +34,9 @@ with atomic_output(snakemake.output.methods) as tmp:
             excluded,
         )
     )
+write_json(
+    dataset_description("regions_connectome", __version__, params.code_url, params.sources),
+    output.description,
+)
+with atomic_output(output.bidsignore) as tmp:
+    tmp.write_text("\n".join(BIDSIGNORE) + "\n")

@@ -4,11 +4,6 @@ from script_setup import start
 
 start(snakemake)
 
-import pandas as pd
+from regions_connectome.io import concat_tsv
 
-from regions_connectome.io import read_tsv, write_tsv
-
-write_tsv(
-    pd.concat([read_tsv(path, labels="subject") for path in snakemake.input.qc]),
-    snakemake.output.table,
-)
+concat_tsv(snakemake.input.qc, snakemake.output.table)
