@@ -36,7 +36,6 @@ BIDSIGNORE = (
     "figures/",
     "logs/",
     "benchmarks/",
-    "report/",
     "provenance.json",
     "methods.md",
     "*_desc-reduced_data.npy",
@@ -102,13 +101,12 @@ def scan_prefixes(labels):
         If a label is not made of BIDS entities, or two labels name one run
         (``01`` and ``01_task-rest``).
     """
-    prefixes = {}
+    prefixes, labels_of = {}, {}
     for label in labels:
         prefix = scan_prefix(label)
-        twin = next((other for other, p in prefixes.items() if p == prefix), None)
-        if twin is not None:
-            raise ValueError(f"inputs {twin} and {label} both name the run {prefix}")
-        prefixes[label] = prefix
+        if prefix in labels_of:
+            raise ValueError(f"inputs {labels_of[prefix]} and {label} both name the run {prefix}")
+        prefixes[label], labels_of[prefix] = prefix, label
     return prefixes
 
 

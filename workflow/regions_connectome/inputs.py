@@ -515,12 +515,13 @@ def mean_framewise_displacement(confounds):
     -------
     float or None
     """
-    from regions_connectome.denoising import read_confounds
-    from regions_connectome.quality import framewise_displacement
+    from regions_connectome.denoising import read_confounds_array
+    from regions_connectome.quality import framewise_displacement_array
 
     if confounds is None:
         return None
-    fd = framewise_displacement(read_confounds(confounds))
+    columns, values = read_confounds_array(confounds)
+    fd = framewise_displacement_array(values, columns)
     return None if fd is None else float(fd.mean())
 
 

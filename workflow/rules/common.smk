@@ -47,8 +47,9 @@ LABEL = {scan: label for label, scan in SCAN.items()}
 # it) and, for what depends on the regions, their name.
 SPACE = space_label(config["subjects"], config["bids"]["space"])
 SEG = seg_label(config["regions"], config["decomposition"]["method"])
-RUN = f"results/{{scan}}{output_entities(SPACE)}"
-RUN_REGIONS = f"results/{{scan}}{output_entities(SPACE, SEG)}"
+SCAN_FILES = "results/{scan}"
+RUN = f"{SCAN_FILES}{output_entities(SPACE)}"
+RUN_REGIONS = f"{SCAN_FILES}{output_entities(SPACE, SEG)}"
 
 
 # Quick jobs that run in the head process rather than as cluster jobs.

@@ -12,7 +12,7 @@ rule subject_timeseries:
     output:
         timeseries=f"{RUN_REGIONS}_timeseries.tsv",
         sidecar=f"{RUN_REGIONS}_timeseries.json",
-        qc="results/{scan}_qc.tsv",
+        qc=f"{SCAN_FILES}_qc.tsv",
         relmats=expand(f"{RELMAT}.tsv", scan="{scan}", kind=SUBJECT_KINDS),
         relmat_sidecars=expand(f"{RELMAT}.json", scan="{scan}", kind=SUBJECT_KINDS),
     log:
