@@ -5,7 +5,7 @@ CORES ?= 2
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: run test
+.PHONY: run test test-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,3 +18,8 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest
+
+# The real resting-state run some tests use (66 MB, from the rapidtide 2.4.0
+# wheel on PyPI, checked by SHA-256); the tests fetch it themselves when absent.
+test-data: $(VENV)/.installed
+	$(VENV)/bin/python tests/testdata.py

@@ -13,9 +13,9 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from conftest import ADHD_CONFOUNDS
 from regions_connectome import synthetic
 from regions_connectome.denoising import read_confounds
+from testdata import ADHD_CONFOUNDS
 
 ADHD_FILES = sorted(ADHD_CONFOUNDS.glob("*/*_regressors.csv"))
 T_R = 2.0

@@ -14,9 +14,6 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "workflow"))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-SHARED = PROJECT.parent / "shared"
-ADHD_CONFOUNDS = SHARED / "data" / "adhd200_confounds" / "data"
-
 import nibabel as nib  # noqa: E402
 import numpy as np  # noqa: E402
 

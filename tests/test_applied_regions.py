@@ -3,7 +3,7 @@
 A previous run's regions, applied to the same cohort, give its numbers; a
 subject added later costs its own job and the group jobs; Debian's AAL and
 Harvard-Oxford atlases (package mricron-data) run end to end on the synthetic
-cohort and on the real resting-state run of ../shared.
+cohort and on the real resting-state run (tests/testdata.py).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import NILEARN_FLOAT32_ATOL, SHARED, run_file, run_snakemake, write_cohort
+from conftest import NILEARN_FLOAT32_ATOL, run_file, run_snakemake, write_cohort
+from testdata import real_bold_folder
 
 ATLASES = Path("/usr/share/mricron/templates")
 AAL, AAL_NAMES = ATLASES / "aal.nii.gz", ATLASES / "aal.nii.txt"
 HARVARD_OXFORD = ATLASES / "HarvardOxford-cort-maxprob-thr0-1mm.nii.gz"
-REAL_BOLD = SHARED / "data" / "real_bold"
 
 # The same regions and data through two paths (the reduction's kept smoothed
 # data in the group mask, or the image smoothed in the regions' extent): the
@@ -140,11 +140,12 @@ def test_harvard_oxford_on_a_real_run(tmp_path):
     """
     from nilearn.maskers import NiftiLabelsMasker
 
-    motion = np.loadtxt(REAL_BOLD / "sub-happy_task-rest_desc-mcflirt_motion.par")
+    real_bold = real_bold_folder()
+    motion = np.loadtxt(real_bold / "sub-happy_task-rest_desc-mcflirt_motion.par")
     columns = ["rot_x", "rot_y", "rot_z", "trans_x", "trans_y", "trans_z"]
     confounds = tmp_path / "happy_confounds.tsv"
     pd.DataFrame(motion, columns=columns).to_csv(confounds, sep="\t", index=False)
-    func = REAL_BOLD / "sub-happy_task-rest_bold.nii.gz"
+    func = real_bold / "sub-happy_task-rest_bold.nii.gz"
     sheet = tmp_path / "subjects.tsv"
     sheet.write_text(f"subject\tfunc\tconfounds\nhappy\t{func}\t{confounds}\n")
     # The run's field of view cuts 7 of the 48 regions, none below half: ask

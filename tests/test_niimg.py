@@ -16,17 +16,22 @@ import pytest
 from nilearn.image import smooth_img
 from nilearn.masking import apply_mask, compute_epi_mask
 
-from conftest import PROJECT, SHARED
+from conftest import PROJECT
 from regions_connectome import niimg
 from regions_connectome.niimg import UnreadableImageError, load_functional
-
-REAL_BOLD = SHARED / "data" / "real_bold" / "sub-happy_task-rest_bold.nii.gz"
+from testdata import real_bold_folder
 
 
 @pytest.fixture(scope="module")
-def real_bold():
-    """The real resting-state run (int16, native space, 110 volumes)."""
-    return nib.load(REAL_BOLD)
+def real_bold_path():
+    """The real resting-state run's file (int16, native space, 110 volumes)."""
+    return real_bold_folder() / "sub-happy_task-rest_bold.nii.gz"
+
+
+@pytest.fixture(scope="module")
+def real_bold(real_bold_path):
+    """The real resting-state run, loaded by nibabel."""
+    return nib.load(real_bold_path)
 
 
 def nilearn_data(img):
@@ -55,8 +60,8 @@ def image_files(tmp_path):
     return [tmp_path / name for name in files]
 
 
-def test_read_image_gives_nibabel_data_and_affine(tmp_path, real_bold):
-    for path in [*image_files(tmp_path), REAL_BOLD]:
+def test_read_image_gives_nibabel_data_and_affine(tmp_path, real_bold_path):
+    for path in [*image_files(tmp_path), real_bold_path]:
         ours, reference = niimg.read_image(path), nib.load(path)
         np.testing.assert_array_equal(nilearn_data(ours), nilearn_data(reference), path.name)
         assert nilearn_data(ours).dtype == nilearn_data(reference).dtype, path.name

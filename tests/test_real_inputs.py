@@ -24,7 +24,7 @@ from cohorts import (
     write_adhd_sheet,
     write_fmriprep_tree,
 )
-from conftest import SHARED, run_file, run_snakemake
+from conftest import run_file, run_snakemake
 from regions_connectome.connectivity import subject_timeseries
 from regions_connectome.denoising import ConfoundsError, read_confounds, select_confounds
 from regions_connectome.inputs import (
@@ -37,6 +37,7 @@ from regions_connectome.inputs import (
     read_sample_sheet,
     write_inputs_table,
 )
+from testdata import ADHD_PHENOTYPES
 
 BY_ID = {path.parent.name: path for path in ADHD_FILES}
 COLUMNS_ALL = {"columns": "all", "strategy": None, "options": {}}
@@ -181,7 +182,7 @@ def test_nilearn_fetch_adhd_uses_local_files_without_network(tmp_path, grid):
     label = "0010042"  # nilearn's first ADHD-200 subject
     (root / "data" / label).mkdir(parents=True)
     shutil.copy(
-        SHARED / "data/adhd200_confounds/ADHD200_40subs_motion_parameters_and_phenotypics.csv",
+        ADHD_PHENOTYPES,
         root,
     )
     shutil.copy(BY_ID[label], root / "data" / label / f"{label}_regressors.csv")

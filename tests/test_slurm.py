@@ -1,4 +1,4 @@
-"""The workflow on a real Slurm (tools/slurm/start.sh), through profiles/slurm.
+"""The workflow on a real, private Slurm (tools/slurm/start.sh), through profiles/slurm.
 
 The profile is used as it is, with test-only overrides: this machine's
 partition and account, a 5 s first status check and, for the run-through,
@@ -12,7 +12,9 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import nibabel as nib
 import numpy as np
@@ -22,16 +24,45 @@ import yaml
 
 from conftest import PROJECT, SNAKEMAKE, run_file, run_snakemake, write_cohort
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="a real Slurm needs root to install and start its daemons"
-)
 SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+)")
+SLURM_TOOLS = PROJECT / "tools" / "slurm"
 
 
 @pytest.fixture(scope="module")
 def slurm():
-    """Start (or reuse) the single-node Slurm."""
-    subprocess.run(["bash", str(PROJECT / "tools" / "slurm" / "start.sh")], check=True)
+    """A private single-node Slurm for this module, stopped after it (also on failure).
+
+    Its configuration, database, spool and logs live in a temporary folder and
+    its daemons on free ports (tools/slurm/start.sh); the Slurm commands, and
+    so Snakemake's executor, find it through ``SLURM_CONF``. Skipped with the
+    reason where it cannot be started.
+    """
+    if os.geteuid() != 0:
+        pytest.skip("a real Slurm needs root to install and start its daemons")
+    # Not under pytest's temporary folder: munged refuses a socket below a
+    # folder that its user cannot enter (pytest's are private to root).
+    state = Path(tempfile.mkdtemp(prefix="regions-connectome-slurm-"))
+    started = subprocess.run(
+        ["bash", str(SLURM_TOOLS / "start.sh"), str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        if started.returncode != 0:
+            reason = started.stdout[-600:]
+            pytest.skip(f"could not start a Slurm here (tools/slurm/start.sh): {reason}")
+        previous = os.environ.get("SLURM_CONF")
+        os.environ["SLURM_CONF"] = str(state / "slurm.conf")
+        yield state
+    finally:
+        subprocess.run(["bash", str(SLURM_TOOLS / "stop.sh"), str(state)], check=False)
+        shutil.rmtree(state, ignore_errors=True)
+        if started.returncode == 0:
+            if previous is None:
+                os.environ.pop("SLURM_CONF", None)
+            else:
+                os.environ["SLURM_CONF"] = previous
 
 
 def test_profile_sets_what_a_cluster_needs():
