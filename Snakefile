@@ -33,6 +33,7 @@ rule all:
     default_target: True
     input:
         [] if APPLIED else rules.decompose.output,
+        rules.demo_recovery.output if DEMO_RECOVERY else [],
         REGIONS,
         expand(rules.subject_timeseries.output, scan=SCAN.values()),
         expand("results/group/meas-{kind}_relmat.tsv", kind=KINDS),

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import nibabel as nib
 import numpy as np
+import pandas as pd
 import pytest
 
-from regions_connectome.figures import matrix_range, plot_network
+from browser import DRAWN_EDGES, browser_page, needs_chromium
+from regions_connectome.figures import (
+    edge_cutoff,
+    matrix_range,
+    plot_connectome,
+    plot_network,
+    view_connectome_html,
+)
 from regions_connectome.regions import extract_regions
 
 
@@ -22,7 +30,8 @@ def test_a_component_without_region_still_gets_its_figure(planted, tmp_path):
     )
     assert 3 not in index and {0, 1, 2} <= set(index)
     path = tmp_path / "network-3.png"
-    plot_network(components, regions_img, index, 3, path, dpi=50)
+    labels = [f"r{k}" for k in range(len(index))]
+    plot_network(components, regions_img, index, labels, 3, path, dpi=50)
     assert path.read_bytes().startswith(b"\x89PNG")
 
 
@@ -30,3 +39,79 @@ def test_matrix_range_per_kind():
     matrix = np.array([[5.0, -0.2], [-0.2, 3.0]])
     assert matrix_range(matrix, "correlation") == 1.0
     assert matrix_range(matrix, "covariance") == pytest.approx(0.2)
+
+
+def static_edges(matrix, coords, edge_threshold):
+    """Edges nilearn's plot_connectome draws, given what the workflow gives it."""
+    from nilearn.plotting import plot_connectome
+
+    values = matrix.to_numpy()
+    display = plot_connectome(
+        values, coords, edge_threshold=edge_cutoff(values, edge_threshold), colorbar=False
+    )
+    drawn = len(display.axes["x"].ax.lines)
+    display.close()
+    return drawn
+
+
+@needs_chromium
+@pytest.mark.parametrize("edge_threshold", ["90%", "50%", "0%", 0.3, 0.99])
+def test_interactive_connectome_draws_the_edges_of_the_figure(tmp_path, edge_threshold):
+    """The page, opened in Chromium, shows the PNG's edges: never a self-edge, none missing."""
+    rng = np.random.default_rng(0)
+    n = 12
+    signals = rng.standard_normal((200, n)) + rng.standard_normal((200, 1))
+    matrix = pd.DataFrame(np.corrcoef(signals.T), index=[f"r{k}" for k in range(n)])
+    matrix.columns = matrix.index
+    coords = rng.uniform(-60, 60, size=(n, 3))
+    page = tmp_path / "connectome.html"
+    view_connectome_html(matrix, coords, page, edge_threshold=edge_threshold)
+    with browser_page() as (tab, errors):
+        tab.goto(page.as_uri(), wait_until="load")
+        tab.wait_for_timeout(1000)
+        drawn = tab.evaluate(DRAWN_EDGES)
+    off_diagonal = np.abs(matrix.to_numpy()[np.tril_indices(n, k=-1)])
+    expected = int((off_diagonal >= edge_cutoff(matrix.to_numpy(), edge_threshold)).sum())
+    assert errors == []
+    assert drawn == static_edges(matrix, coords, edge_threshold) == expected
+    if edge_threshold == "90%":
+        assert expected == int(np.ceil(0.1 * off_diagonal.size))
+    # the workflow's figure, also when no edge reaches the threshold
+    plot_connectome(matrix, coords, tmp_path / "connectome.png", edge_threshold, dpi=40)
+    assert (tmp_path / "connectome.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_colour_is_named_with_the_tables_labels(planted, tmp_path, monkeypatch):
+    """One numbering: legends list regions.tsv's labels, each in its region's colour."""
+    from matplotlib.colors import to_rgb
+
+    from regions_connectome import figures
+
+    drawn = {}
+    monkeypatch.setattr(figures, "_save", lambda figure, path, dpi: drawn.update({path.name: figure}))
+    mask, networks, _ = planted
+    regions_img, index = extract_regions(
+        networks, {"threshold": 0.5, "extractor": "connected_components", "min_region_size": 1350}
+    )
+    labels = [f"r{k:02d}_c{c}" for k, c in enumerate(index)]
+    figures.plot_components(networks, tmp_path / "components.png")
+    figures.plot_regions(regions_img, labels, 4, tmp_path / "regions.png")
+    figures.plot_network(networks, regions_img, index, labels, 1, tmp_path / "network-1.png")
+    matrix = pd.DataFrame(np.eye(len(labels)), index=labels, columns=labels)
+    centres = np.random.default_rng(0).uniform(-50, 50, (len(labels), 3))
+    figures.plot_connectome(matrix, centres, tmp_path / "connectome.png", 0.5)
+
+    def legend(name):
+        (box,) = drawn[name].legends
+        return [t.get_text() for t in box.get_texts()], [
+            to_rgb(patch.get_facecolor()) for patch in box.get_patches()
+        ]
+
+    colours = [tuple(c) for c in figures.region_colours(len(labels))]
+    assert legend("regions.png") == (labels, colours)
+    assert legend("connectome.png") == (labels, colours)
+    assert legend("components.png")[0] == [f"component {k}" for k in range(4)]
+    of_component_1 = [k for k, c in enumerate(index) if c == 1]
+    assert legend("network-1.png") == (
+        [labels[k] for k in of_component_1], [colours[k] for k in of_component_1]
+    )

@@ -7,7 +7,6 @@ cohort; the interactive pages are opened in a real headless Chromium.
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -15,8 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from browser import DRAWN_EDGES, browser_page, needs_chromium
 from conftest import run_file, run_snakemake
 from regions_connectome.denoising import read_confounds
+from regions_connectome.figures import edge_cutoff
 from regions_connectome.quality import framewise_displacement
 
 SUBJECTS = ("01", "02", "03")
@@ -25,7 +26,6 @@ CONFIG = {
     "demo": {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0},
     "connectivity_kinds": KINDS,
 }
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -112,32 +112,32 @@ def test_quality_figures_and_provenance(run):
     assert "tangent" in methods and "Mensch" in methods and "Mölder" in methods
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @pytest.mark.parametrize("page", ["connectome.html", "regions.html"])
 def test_interactive_pages_render_in_a_real_browser(run, page, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    errors = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        tab = browser.new_page(viewport={"width": 1000, "height": 800})
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.goto((run / "results" / "figures" / page).as_uri(), wait_until="load")
+    results = run / "results"
+    with browser_page() as (tab, errors):
+        tab.goto((results / "figures" / page).as_uri(), wait_until="load")
         tab.wait_for_timeout(1500)
-        drawn = tab.evaluate(
-            "document.querySelectorAll('canvas, svg').length + "
-            "document.querySelectorAll('.js-plotly-plot, .main-svg').length"
-        )
+        drawn = tab.evaluate("document.querySelectorAll('canvas').length")
+        if page == "connectome.html":
+            edges = tab.evaluate(DRAWN_EDGES)
+        else:
+            legend = tab.evaluate(
+                "[...document.querySelectorAll('#regions-legend li')].map(li => li.textContent)"
+            )
         tab.screenshot(path=str(tmp_path / page.replace(".html", ".png")))
-        browser.close()
     assert errors == []
     assert drawn > 0
     assert (tmp_path / page.replace(".html", ".png")).stat().st_size > 10_000
+    table = pd.read_csv(results / "group" / "regions.tsv", sep="\t")
+    if page == "connectome.html":
+        # the edges of connectome.png: 90% over the edges, not the diagonal
+        matrix = read(results / "group" / "meas-correlation_relmat.tsv").to_numpy()
+        off_diagonal = np.abs(matrix[np.tril_indices_from(matrix, k=-1)])
+        assert edges == (off_diagonal >= edge_cutoff(matrix, "90%")).sum() > 0
+    else:
+        assert legend == table["label"].tolist()
 
 
 def test_snakemake_report_has_every_figure(run):
@@ -159,6 +159,41 @@ def test_snakemake_report_has_every_figure(run):
     for category in ("Decomposition", "Regions", "Connectivity", "Per network", "Quality"):
         assert category in text, category
     assert "ratio_n_voxels" in text  # a caption states its parameters
+
+
+@needs_chromium
+def test_interactive_pages_show_inside_the_snakemake_report(run, tmp_path):
+    """The zip report, opened and clicked through in Chromium, shows both pages.
+
+    The single-file report embeds each result as a data URI, which Chromium
+    refuses in a frame above 2 MB: the connectome page (plotly, 2.5 MB) needs
+    ``--report report.zip``, as Snakemake advises for large results.
+    """
+    report = run / "report.zip"
+    if not report.exists():
+        run_snakemake(run, "--report", str(report), config=CONFIG)
+    with zipfile.ZipFile(report) as archive:
+        archive.extractall(tmp_path)
+    shown = {}
+    with browser_page(1400, 1000) as (tab, errors):
+        tab.goto((tmp_path / "report" / "report.html").as_uri(), wait_until="load")
+        tab.wait_for_timeout(1000)
+        for category, page in [("Connectivity", "connectome.html"), ("Regions", "regions.html")]:
+            tab.get_by_text("Results", exact=True).first.click()
+            tab.get_by_text(category, exact=True).first.click()
+            entry = tab.locator("tr, li, div").filter(has_text=f"results/figures/{page}").last
+            entry.locator("svg, button, a").first.click()  # the "view" icon
+            tab.wait_for_timeout(2500)
+            frame = tab.frames[-1]
+            shown[page] = (
+                frame.url,
+                frame.evaluate("document.querySelectorAll('canvas').length"),
+                frame.evaluate(DRAWN_EDGES) if page == "connectome.html" else None,
+            )
+    assert errors == []
+    for page, (url, canvases, _) in shown.items():
+        assert url.endswith(page) and canvases > 0, (page, url)
+    assert shown["connectome.html"][2] > 0
 
 
 def test_results_are_a_bids_derivatives_dataset_pybids_reads(run):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import nibabel as nib
 import numpy as np
+import pytest
 
 from regions_connectome import synthetic
 
@@ -48,3 +49,28 @@ def test_simulated_subject_couples_networks_and_confounds_contaminate(planted):
     design = np.column_stack([confounds.to_numpy(), np.ones(400)])
     residual = series - design @ np.linalg.lstsq(design, series, rcond=None)[0]
     assert residual.var(axis=0).mean() < 0.8 * series.var(axis=0).mean()
+
+
+def test_network_recovery_pairs_each_network_with_its_component(planted):
+    """Components that are the networks reordered, sign-flipped and noisy are found."""
+    mask, networks, _ = planted
+    truth = np.asarray(networks.dataobj, dtype=float)
+    rng = np.random.default_rng(0)
+    order = [2, 0, 3, 1]
+    learned = truth[..., order] * np.array([1.0, -1.0, 1.0, 2.0])
+    learned += 0.01 * rng.standard_normal(learned.shape) * (mask.get_fdata()[..., None] > 0)
+    learned = np.concatenate([learned, rng.standard_normal(truth.shape[:3] + (1,))], axis=3)
+    table = synthetic.network_recovery(networks, nib.Nifti1Image(learned, networks.affine), mask)
+    inside = mask.get_fdata() > 0
+    assert table["component"].tolist() == [order.index(k) for k in range(4)]
+    for network, component, r in zip(table["network"], table["component"], table["spatial_r"]):
+        expected = np.corrcoef(truth[inside][:, network], learned[inside][:, component])
+        assert r == pytest.approx(abs(expected[0, 1]), abs=1e-12) and r > 0.9
+
+
+def test_network_recovery_with_fewer_components_leaves_a_network_unpaired(planted):
+    mask, networks, _ = planted
+    first_two = nib.Nifti1Image(np.asarray(networks.dataobj)[..., :2], networks.affine)
+    table = synthetic.network_recovery(networks, first_two, mask)
+    assert table["component"].tolist()[:2] == [0, 1]
+    assert table["component"].isna().sum() == 2 and (table["spatial_r"][2:] == 0).all()

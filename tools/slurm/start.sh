@@ -8,10 +8,15 @@
 #
 # Everything it writes (configuration, database, spool, logs, PIDs) is inside
 # the folder STATE, and its daemons listen on free loopback ports: it does not
-# touch /etc/slurm or /var/lib/mysql, and another Slurm or MariaDB on the
-# machine is left alone. The Slurm commands find it through SLURM_CONF. A
-# munged already running is used as it is; otherwise one is started with its
-# socket in STATE. Partition "debug", account "workflow", cluster "local".
+# touch /var/lib/mysql, and another MariaDB on the machine is left alone. The
+# Slurm commands find it through SLURM_CONF. A munged already running is used
+# as it is; otherwise one is started with its socket in STATE.
+# One pointer lives outside STATE while it runs: Snakemake's jobstep plugin
+# drops every SLURM_* variable (SLURM_CONF too: snakemake-executor-plugin-slurm
+# issue 164) before its srun inside a job, so srun reads the default
+# /etc/slurm/slurm.conf; that path is made a link to STATE/slurm.conf, and
+# stop.sh removes it. If the machine has a slurm.conf of its own there, this
+# script stops without touching it. Partition "debug", account "workflow", cluster "local".
 # If a daemon does not come up, what was started is stopped again (exit 1).
 set -euo pipefail
 
@@ -35,6 +40,17 @@ missing=$(for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done
 if [ -n "$missing" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+
+DEFAULT_CONF=/etc/slurm/slurm.conf
+if [ -L "$DEFAULT_CONF" ] && [ ! -e "$DEFAULT_CONF" ]; then
+    rm -f "$DEFAULT_CONF" # left by a private Slurm whose folder is gone
+fi
+if [ -e "$DEFAULT_CONF" ]; then
+    echo "start.sh: $DEFAULT_CONF exists ($(readlink -f "$DEFAULT_CONF")): another Slurm" \
+        "is configured here, and jobs that Snakemake submits would read it (its jobstep" \
+        "plugin drops SLURM_CONF); stop that one first (tools/slurm/stop.sh ITS_STATE)" >&2
+    exit 1
 fi
 
 free_port() {
@@ -146,6 +162,9 @@ NodeName=$node CPUs=$cpus RealMemory=$real_mb State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$STATE/slurm.conf
+mkdir -p "$(dirname "$DEFAULT_CONF")"
+ln -s "$SLURM_CONF" "$DEFAULT_CONF"
+echo "$DEFAULT_CONF" >"$STATE/links"
 
 runuser -u slurm -- env SLURM_CONF="$SLURM_CONF" /usr/sbin/slurmdbd -D \
     >"$STATE/log/slurmdbd.out" 2>&1 &

@@ -9,6 +9,13 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 PIDS=$1/pids
+# the links start.sh made outside STATE, if they still point into it
+if [ -s "$1/links" ]; then
+    while read -r link; do
+        if [[ "$(readlink "$link" || true)" == "$1"/* ]]; then rm -f "$link"; fi
+    done <"$1/links"
+    : >"$1/links"
+fi
 [ -s "$PIDS" ] || exit 0
 tac "$PIDS" | while read -r name pid; do
     if kill -0 "$pid" 2>/dev/null; then

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -20,6 +22,85 @@ def _save(figure, path, dpi):
     plt.close(figure)
 
 
+# A legend names each colour up to this many regions; beyond, regions.tsv does.
+MAX_LEGEND = 40
+
+
+def region_colours(n):
+    """Distinct colours for ``n`` maps or regions, in their order.
+
+    Parameters
+    ----------
+    n : int
+        How many.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 3)
+        RGB colours: tab10 up to 10, tab20 up to 20, else samples of a rainbow.
+    """
+    if n <= 10:
+        return np.asarray(plt.get_cmap("tab10").colors[:n])
+    if n <= 20:
+        return np.asarray(plt.get_cmap("tab20").colors[:n])
+    return plt.get_cmap("gist_rainbow")(np.linspace(0, 1, n))[:, :3]
+
+
+def _legend(figure, labels, colours, title):
+    """A legend of coloured patches on the figure's right, or a note if too many."""
+    from matplotlib.patches import Patch
+
+    if len(labels) > MAX_LEGEND:
+        figure.text(0.99, 0.5, f"{len(labels)} {title}:\nsee regions.tsv", ha="right", va="center")
+        return
+    handles = [Patch(facecolor=c, edgecolor="0.3", label=str(name)) for name, c in zip(
+        labels, colours, strict=True)]  # fmt: skip
+    figure.legend(
+        handles=handles, title=title, loc="center right", fontsize=8, title_fontsize=9,
+        ncol=1 + len(labels) // 20, frameon=False,
+    )  # fmt: skip
+
+
+def _figure_with_legend(n_labels, height=4.0):
+    """A 10-inch-wide drawing area and room on its right for a legend of ``n_labels``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    rect : tuple of float
+        Where to draw, in figure coordinates (nilearn's ``axes``).
+    """
+    columns = 1 + n_labels // 20 if n_labels <= MAX_LEGEND else 1
+    width = 10 + 1.6 * columns
+    return plt.figure(figsize=(width, height)), (0, 0, 10 / width, 1)
+
+
+def _atlas(img, title, labels, path, dpi, legend_title):
+    """Maps as filled contours (4D) or labels (3D), each colour named in a legend."""
+    from matplotlib.colors import ListedColormap
+    from nilearn.plotting import plot_prob_atlas, plot_roi
+
+    colours = region_colours(len(labels))
+    figure, rect = _figure_with_legend(len(labels))
+    if img.ndim == 3:
+        data = np.asarray(img.dataobj)
+        values = np.unique(data[data != 0])
+        ranks = np.where(data != 0, np.searchsorted(values, data) + 1, 0)
+        plot_roi(img.__class__(ranks.astype(np.int16), img.affine), title=title,
+                 cmap=ListedColormap(colours), vmin=0.5, vmax=len(labels) + 0.5,
+                 colorbar=False, draw_cross=False, figure=figure, axes=rect)  # fmt: skip
+    else:
+        display = plot_prob_atlas(img, view_type="filled_contours", title=title,
+                                  draw_cross=False, cmap=ListedColormap(colours),
+                                  colorbar=False, figure=figure, axes=rect)  # fmt: skip
+        # nilearn 0.13 still draws the background's colour bar (plot_anat's
+        # default) there: the legend says what the colours are.
+        if getattr(display, "_colorbar_ax", None) is not None:
+            display._colorbar_ax.remove()
+    _legend(figure, labels, colours, legend_title)
+    _save(figure, path, dpi)
+
+
 def plot_components(components_img, path, method="dictlearning", dpi=100):
     """Component maps as a probabilistic atlas (filled contours).
 
@@ -34,26 +115,24 @@ def plot_components(components_img, path, method="dictlearning", dpi=100):
     dpi : int, default=100
         Resolution.
     """
-    from nilearn.plotting import plot_prob_atlas
+    from nilearn.image import load_img
 
-    figure = plt.figure(figsize=(10, 4))
-    plot_prob_atlas(
-        components_img,
-        view_type="filled_contours",
-        title=f"{METHOD_NAMES.get(method, method)} maps",
-        draw_cross=False,
-        figure=figure,
-    )
-    _save(figure, path, dpi)
+    img = load_img(components_img)
+    name = METHOD_NAMES.get(method, method)
+    labels = [f"component {k}" for k in range(img.shape[-1])]
+    _atlas(img, f"{name}: {len(labels)} component maps", labels, path, dpi, "components")
 
 
-def plot_regions(regions_img, n_components, path, dpi=100):
+def plot_regions(regions_img, labels, n_components, path, dpi=100):
     """Regions as an atlas: filled contours of maps, or the labels in colours.
 
     Parameters
     ----------
     regions_img : Niimg-like
-        4D region maps, or a 3D image of labels (applied regions).
+        4D region maps, or a 3D image of labels (applied regions), in the
+        order of ``regions.tsv``.
+    labels : sequence of str
+        Each region's label (``regions.tsv``'s ``label``), for the legend.
     n_components : int or None
         Number of components they were extracted from, for the title (None
         for applied regions).
@@ -63,25 +142,15 @@ def plot_regions(regions_img, n_components, path, dpi=100):
         Resolution.
     """
     from nilearn.image import load_img
-    from nilearn.plotting import plot_prob_atlas, plot_roi
 
     img = load_img(regions_img)
-    labels = img.ndim == 3
-    n_regions = len(np.unique(np.asarray(img.dataobj))) - 1 if labels else img.shape[-1]
+    n_regions = len(labels)
     title = (
         f"{n_regions} regions applied"
         if n_components is None
-        else f"{n_regions} regions are extracted from {n_components} components.\n"
-        "Each separate color of region indicates extracted region"
+        else f"{n_regions} regions extracted from {n_components} components"
     )
-    figure = plt.figure(figsize=(10, 4))
-    if labels:
-        plot_roi(img, title=title, cmap="tab20", draw_cross=False, figure=figure)
-    else:
-        plot_prob_atlas(
-            img, view_type="filled_contours", title=title, draw_cross=False, figure=figure
-        )
-    _save(figure, path, dpi)
+    _atlas(img, title, list(labels), path, dpi, "regions")
 
 
 def matrix_range(matrix, kind="correlation"):
@@ -166,11 +235,41 @@ def drawable(matrix, coords):
         The matrix between the regions with a position and a value, NaN
         edges as 0 (not drawn).
     coords : numpy.ndarray, shape (n_drawn, 3)
+    drawn : numpy.ndarray of bool, shape (n_regions,)
+        Which regions these are.
     """
     values = matrix.to_numpy(dtype=float)
     coords = np.asarray(coords, dtype=float)
     drawn = np.isfinite(coords).all(axis=1) & ~np.isnan(np.diag(values))
-    return np.nan_to_num(values[np.ix_(drawn, drawn)], nan=0.0), coords[drawn]
+    return np.nan_to_num(values[np.ix_(drawn, drawn)], nan=0.0), coords[drawn], drawn
+
+
+def edge_cutoff(values, edge_threshold):
+    """The smallest absolute value of an edge that a connectome figure draws.
+
+    A percentile is taken over the edges (the matrix's lower triangle without
+    its diagonal), as nilearn's ``plot_connectome`` does; the static and the
+    interactive connectome are both given this number, so they show the
+    same edges.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n, n)
+        Symmetric connectivity matrix.
+    edge_threshold : str or float
+        A percentile such as ``"90%"``, or an absolute value.
+
+    Returns
+    -------
+    float
+    """
+    from scipy.stats import scoreatpercentile
+
+    if isinstance(edge_threshold, str):
+        edges = np.abs(values[np.tril_indices_from(values, k=-1)])
+        percentile = float(edge_threshold.rstrip("%"))
+        return float(scoreatpercentile(edges, percentile)) if edges.size else 0.0
+    return float(edge_threshold)
 
 
 def plot_connectome(matrix, coords, path, edge_threshold="90%", title=None, dpi=100):
@@ -193,20 +292,32 @@ def plot_connectome(matrix, coords, path, edge_threshold="90%", title=None, dpi=
     """
     from nilearn.plotting import plot_connectome as nilearn_plot_connectome
 
-    values, coords = drawable(matrix, coords)
-    figure = plt.figure(figsize=(10, 4))
+    values, coords, drawn = drawable(matrix, coords)
+    # each region in its colour of the regions' figures, named in the legend
+    colours = region_colours(len(matrix))[drawn]
+    labels = list(matrix.index[drawn])
+    cutoff = edge_cutoff(values, edge_threshold)
+    n_edges = int((np.abs(values[np.tril_indices_from(values, k=-1)]) >= cutoff).sum())
+    title = title or f"Correlation between {len(values)} regions"
+    figure, rect = _figure_with_legend(len(labels))
     nilearn_plot_connectome(
         values,
         coords,
-        edge_threshold=edge_threshold,
-        title=title or f"Correlation between {len(values)} regions",
+        node_color=colours,
+        axes=rect,
+        edge_threshold=cutoff,
+        title=f"{title}: {n_edges} edges, |r| >= {cutoff:.2f}" if n_edges else
+        f"{title}: no edge reaches {cutoff:.2f} (figures.edge_threshold)",
+        # nilearn's colour bar needs at least one edge
+        colorbar=n_edges > 0,
         figure=figure,
-    )
+    )  # fmt: skip
+    _legend(figure, labels, colours, "regions")
     _save(figure, path, dpi)
 
 
-def plot_network(components_img, regions_img, index, component, path, dpi=100):
-    """One component beside the regions extracted from it, in distinct colours.
+def plot_network(components_img, regions_img, index, labels, component, path, dpi=100):
+    """One component beside the regions extracted from it, each named in a legend.
 
     Parameters
     ----------
@@ -216,6 +327,8 @@ def plot_network(components_img, regions_img, index, component, path, dpi=100):
         4D regions image.
     index : sequence of int
         Component of each region (``RegionExtractor.index_``).
+    labels : sequence of str
+        Each region's label (``regions.tsv``'s ``label``).
     component : int
         Which component to show (volume index).
     path : str or pathlib.Path
@@ -228,29 +341,34 @@ def plot_network(components_img, regions_img, index, component, path, dpi=100):
 
     component_img = image.index_img(components_img, component)
     coords = find_xyz_cut_coords(component_img)
-    figure, (left, right) = plt.subplots(2, 1, figsize=(8, 6))
-    plot_stat_map(
-        component_img,
-        cut_coords=coords,
-        colorbar=False,
-        title=f"Component {component}",
-        axes=left,
-        figure=figure,
-    )
     regions = [r for r, c in enumerate(index) if c == component]
+    # each region in its colour of the regions' figure
+    colours = region_colours(len(index))[regions]
+    figure = plt.figure(figsize=(10, 6.4))
+    # Titles above the slices rather than nilearn's boxes, which hide the
+    # orientation marks; the right column holds the colour bar and the legend.
+    figure.text(0.02, 0.97, f"Component {component}", fontsize=12, va="top")
+    plot_stat_map(
+        component_img, cut_coords=coords, colorbar=True, symmetric_cbar=True, figure=figure,
+        axes=(0.0, 0.5, 0.86, 0.44),
+    )  # fmt: skip
+    figure.text(
+        0.02, 0.49, f"{len(regions)} region{'s' * (len(regions) != 1)} from component {component}",
+        fontsize=12, va="top",
+    )  # fmt: skip
     display = plot_anat(
-        cut_coords=coords,
-        title=f"{len(regions)} regions from component {component}",
-        colorbar=False,
-        axes=right,
-        figure=figure,
+        cut_coords=coords, colorbar=False, figure=figure, axes=(0.0, 0.02, 0.8, 0.44)
     )
-    colours = plt.get_cmap("tab10").colors
-    for number, region in enumerate(regions):
-        display.add_overlay(
-            image.index_img(regions_img, region),
-            cmap=cm.alpha_cmap(colours[number % len(colours)]),
-        )
+    for region, colour in zip(regions, colours, strict=True):
+        display.add_overlay(image.index_img(regions_img, region), cmap=cm.alpha_cmap(colour))
+    if regions:
+        from matplotlib.patches import Patch
+
+        figure.legend(
+            handles=[Patch(facecolor=c, edgecolor="0.3", label=labels[r])
+                     for r, c in zip(regions, colours, strict=True)],
+            title="regions", loc="lower right", fontsize=8, title_fontsize=9, frameon=False,
+        )  # fmt: skip
     _save(figure, path, dpi)
 
 
@@ -398,53 +516,71 @@ def view_connectome_html(matrix, coords, path, edge_threshold="90%"):
     """
     from nilearn.plotting import view_connectome
 
-    values, coords = drawable(matrix, coords)
+    values, coords, _ = drawable(matrix, coords)
+    cutoff = edge_cutoff(values, edge_threshold)
+    # nilearn's page hides |value| <= threshold (the figure: < threshold) and
+    # draws both triangles: give it each edge once and the next float below.
     view = view_connectome(
-        values,
+        np.tril(values, k=-1),
         coords,
-        edge_threshold=edge_threshold,
+        edge_threshold=float(np.nextafter(cutoff, -np.inf)) if cutoff > 0 else 0.0,
         title=f"Mean correlation between {len(values)} regions",
     )
     with atomic_output(path, suffix=".html") as tmp:
         view.save_as_html(tmp)
 
 
-def view_regions_html(regions_img, path):
-    """The extracted regions over the MNI template, as an interactive page.
+def view_regions_html(regions_img, labels, path):
+    """The regions over the MNI template, as an interactive page with a legend.
 
     Parameters
     ----------
     regions_img : Niimg-like
         4D region maps (each voxel coloured by the region that weighs most
-        there, numbered from 1: ``regions.tsv``'s ``region`` plus one) or a
-        3D image of labels (numbered from 1 in the order of their values).
+        there) or a 3D image of labels, in the order of ``regions.tsv``.
+    labels : sequence of str
+        Each region's label (``regions.tsv``'s ``label``), named under the
+        view in its colour.
     path : str or pathlib.Path
         HTML file to write (nilearn's view_img, standalone).
     """
+    import html
+
     import nibabel as nib
+    from matplotlib.colors import ListedColormap, to_hex
     from nilearn.image import load_img
     from nilearn.plotting import view_img
 
     img = load_img(regions_img)
     data = np.abs(np.asanyarray(img.dataobj))
     if data.ndim == 3:
-        # labels: numbered in the order of regions.tsv, from 1
         values = np.unique(data[data != 0])
-        labels = np.searchsorted(values, data).astype(np.float32) + 1
-        labels[data == 0] = 0
+        ranks = np.where(data != 0, np.searchsorted(values, data) + 1, 0)
     else:
-        labels = np.where(data.max(axis=3) > 0, data.argmax(axis=3) + 1, 0).astype(np.float32)
-    n_regions = int(labels.max())
+        ranks = np.where(data.max(axis=3) > 0, data.argmax(axis=3) + 1, 0)
+    # voxel value k + 1 is region k; colour k is its colour in every figure
+    colours = region_colours(len(labels))
     view = view_img(
-        nib.Nifti1Image(labels, img.affine),
+        nib.Nifti1Image(ranks.astype(np.float32), img.affine),
         threshold=0.5,
-        cmap="tab20",
+        cmap=ListedColormap(colours),
         symmetric_cmap=False,
-        vmin=0,
-        vmax=float(labels.max()),
-        colorbar=True,
-        title=f"{n_regions} regions",
+        vmin=0.5,
+        vmax=len(labels) + 0.5,
+        colorbar=False,
+        title=f"{len(labels)} regions",
         resampling_interpolation="nearest",
     )
+    items = "".join(
+        f'<li><span style="background:{to_hex(c)}"></span>{html.escape(str(name))}</li>'
+        for name, c in zip(labels, colours, strict=True)
+    )
+    legend = (
+        "<style>.regions-legend{columns:12em;list-style:none;font:13px sans-serif;padding:0 1em}"
+        ".regions-legend span{display:inline-block;width:1em;height:1em;margin-right:.4em;"
+        "vertical-align:middle;border:1px solid #555}</style>"
+        f'<ul class="regions-legend" id="regions-legend">{items}</ul>'
+    )
+    page = view.get_standalone().replace("</body>", f"{legend}</body>", 1)
     with atomic_output(path, suffix=".html") as tmp:
-        view.save_as_html(tmp)
+        Path(tmp).write_text(page, encoding="utf-8")

@@ -36,6 +36,8 @@ EXCLUDING = asks_exclusions(config["exclusions"])
 # A regions image to apply, or None: the regions are learned from the cohort.
 APPLIED = config["regions"]["apply"]
 COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])
+# Learned regions on the demo cohort: how well they recover what it plants.
+DEMO_RECOVERY = config["subjects"] == "demo" and not APPLIED
 
 
 # The subjects of the group stages, and those excluded (exclusions: in the config).

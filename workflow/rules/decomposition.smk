@@ -93,3 +93,30 @@ rule decompose:
         ),
     script:
         "../scripts/decompose.py"
+
+
+# The demo cohort: each planted network, the component paired with it and
+# their spatial correlation (the demo's test of the decomposition).
+rule demo_recovery:
+    input:
+        networks=rules.demo_ground_truth.output.networks,
+        components=rules.decompose.output.components,
+        mask=rules.group_mask.output.mask,
+    output:
+        table=report(
+            "results/group/demo_recovery.tsv",
+            category="Decomposition",
+            caption="../report/demo_recovery.rst",
+        ),
+    log:
+        "results/logs/demo_recovery.log",
+    benchmark:
+        "results/benchmarks/demo_recovery.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
+    script:
+        "../scripts/demo_recovery.py"

@@ -47,7 +47,10 @@ rule demo_subject:
         mem_mb=memory(1500),
         runtime=10,
     params:
-        demo=pick("demo", ["n_volumes", "t_r", "seed", "motion_spread", "motion_leak"]),
+        demo=pick(
+            "demo",
+            ["n_volumes", "t_r", "seed", "motion_amplitude", "motion_spread", "motion_leak"],
+        ),
     script:
         "../scripts/demo_subject.py"
 

@@ -17,7 +17,8 @@ coupling = read_tsv(snakemake.input.coupling)
 rng = np.random.default_rng([demo["seed"], int(snakemake.wildcards.subject)])
 bold, confounds, truth = synthetic.simulate_subject(
     nib.load(snakemake.input.networks), mask, coupling.to_numpy(), demo["n_volumes"], rng,
-    motion_spread=demo["motion_spread"], motion_leak=demo["motion_leak"],
+    motion_amplitude=demo["motion_amplitude"], motion_spread=demo["motion_spread"],
+    motion_leak=demo["motion_leak"],
 )  # fmt: skip
 img = nib.Nifti1Image(bold, mask.affine)
 img.header.set_zooms((*mask.header.get_zooms()[:3], demo["t_r"]))

@@ -11,8 +11,10 @@ from regions_connectome.figures import plot_network, plot_regions, view_regions_
 from regions_connectome.io import read_tsv
 
 inputs, dpi = snakemake.input, snakemake.params.dpi
-plot_regions(inputs.regions, snakemake.params.n_components, snakemake.output.atlas, dpi=dpi)
-index = read_tsv(inputs.table, index_col=None)["component"].tolist()
+table = read_tsv(inputs.table, index_col=None)
+labels = table["label"].tolist()
+plot_regions(inputs.regions, labels, snakemake.params.n_components, snakemake.output.atlas, dpi=dpi)
 for component, path in enumerate(snakemake.output.networks):
-    plot_network(inputs.components, inputs.regions, index, component, path, dpi=dpi)
-view_regions_html(inputs.regions, snakemake.output.html)
+    index = table["component"].tolist()
+    plot_network(inputs.components, inputs.regions, index, labels, component, path, dpi=dpi)
+view_regions_html(inputs.regions, labels, snakemake.output.html)
