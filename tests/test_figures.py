@@ -88,7 +88,11 @@ def test_every_colour_is_named_with_the_tables_labels(planted, tmp_path, monkeyp
     from regions_connectome import figures
 
     drawn = {}
-    monkeypatch.setattr(figures, "_save", lambda figure, path, dpi: drawn.update({path.name: figure}))
+
+    def keep(figure, path, dpi):
+        drawn[path.name] = figure
+
+    monkeypatch.setattr(figures, "_save", keep)
     mask, networks, _ = planted
     regions_img, index = extract_regions(
         networks, {"threshold": 0.5, "extractor": "connected_components", "min_region_size": 1350}
@@ -113,5 +117,6 @@ def test_every_colour_is_named_with_the_tables_labels(planted, tmp_path, monkeyp
     assert legend("components.png")[0] == [f"component {k}" for k in range(4)]
     of_component_1 = [k for k, c in enumerate(index) if c == 1]
     assert legend("network-1.png") == (
-        [labels[k] for k in of_component_1], [colours[k] for k in of_component_1]
+        [labels[k] for k in of_component_1],
+        [colours[k] for k in of_component_1],
     )

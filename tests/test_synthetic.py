@@ -63,7 +63,7 @@ def test_network_recovery_pairs_each_network_with_its_component(planted):
     table = synthetic.network_recovery(networks, nib.Nifti1Image(learned, networks.affine), mask)
     inside = mask.get_fdata() > 0
     assert table["component"].tolist() == [order.index(k) for k in range(4)]
-    for network, component, r in zip(table["network"], table["component"], table["spatial_r"]):
+    for network, component, r in table.itertuples(index=False):
         expected = np.corrcoef(truth[inside][:, network], learned[inside][:, component])
         assert r == pytest.approx(abs(expected[0, 1]), abs=1e-12) and r > 0.9
 
