@@ -1,17 +1,23 @@
 # Regions extraction using Dictionary Learning and functional connectomes:
 # nilearn's gallery example as a Snakemake workflow. See README.md.
 
+import sys
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
+from regions_connectome.configuration import type_nested_overrides
+
 
 # The workflow's defaults, wherever it runs (--directory); --configfile adds to them.
 configfile: Path(workflow.basedir) / "config.yaml"
 
 
+type_nested_overrides(config, workflow.config_settings.overwrite_config)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -75,3 +75,46 @@ def test_file_record_rehashes_only_files_changed_since(tmp_path, monkeypatch):
     path.write_bytes(b"other")  # same size, new content and time
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     assert file_record(path, known)["sha256"] == "rehashed" and hashed == [path]
+
+
+def test_methods_text_says_the_demo_is_synthetic_and_names_counts_and_versions():
+    config = {
+        "subjects": "demo",
+        "demo": {"n_networks": 5, "blobs_per_network": 3, "seed": 7},
+        "confounds": {"columns": "all"},
+        "connectivity_kinds": ["correlation"],
+        "regions": {"smoothing_fwhm": 6.0, "standardize": True, "min_coverage": 0.5},
+    }
+    regions = {"path": "/atlases/aal.nii.gz", "bytes": 3, "sha256": "ab" * 32}
+    code = {"name": "regions_connectome", "version": "1.2.3", "commit": "f" * 40,
+            "modified": False}  # fmt: skip
+    software = {"nilearn": "0.13.1", "numpy": "2.4.6"}
+    text = methods_text(config, 3, [150], True, regions, n_regions=116, software=software,
+                        code=code)  # fmt: skip
+    assert "These data were synthetic" in text and "5 planted networks" in text
+    assert "seed 7" in text and "made of 116 regions" in text
+    assert "nilearn 0.13.1" in text and "numpy 2.4.6" in text
+    assert f"regions_connectome 1.2.3, commit {'f' * 12})" in text
+    config["subjects"] = "/data/subjects.tsv"
+    assert "synthetic" not in methods_text(config, 3, [150], True, regions)
+
+
+def test_workflow_record_names_the_checkout_and_its_changes(tmp_path):
+    import subprocess
+
+    from regions_connectome import __version__
+    from regions_connectome.provenance import workflow_record
+
+    assert workflow_record(tmp_path) == {
+        "name": "regions_connectome", "version": __version__, "commit": None, "modified": None
+    }  # fmt: skip
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "Snakefile").write_text("rule all:\n")
+    subprocess.run([*git, "add", "Snakefile"], check=True)
+    subprocess.run([*git, "commit", "-qm", "first"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    record = workflow_record(tmp_path)
+    assert record["commit"] == head.strip() and record["modified"] is False
+    (tmp_path / "Snakefile").write_text("rule all:\n    input: []\n")
+    assert workflow_record(tmp_path)["modified"] is True

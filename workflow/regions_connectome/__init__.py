@@ -5,7 +5,7 @@ Modules: :mod:`.inputs` (the cohort), :mod:`.synthetic` (the demo cohort),
 numpy and SciPy only), :mod:`.denoising` (confounds), :mod:`.decomposition`
 (group mask, per-subject reduction, components), :mod:`.regions` (region
 extraction), :mod:`.connectivity` (timeseries and matrices), :mod:`.quality`,
-:mod:`.figures`, :mod:`.provenance`, :mod:`.derivatives` (the BIDS
+:mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`, :mod:`.derivatives` (the BIDS
 derivatives dataset) and :mod:`.io` (atomic writers).
 """
 

@@ -102,9 +102,48 @@ def software_versions():
     return versions
 
 
+def workflow_record(folder):
+    """Name, version and git commit of the workflow's code.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The workflow's folder (``workflow.basedir``).
+
+    Returns
+    -------
+    dict
+        ``name``, ``version`` (the package's), ``commit`` (the checkout's
+        ``HEAD``, or None outside a git checkout) and ``modified`` (whether
+        tracked files differ from that commit; None outside a checkout).
+    """
+    import subprocess
+
+    from regions_connectome import __version__
+
+    def git(*args):
+        try:
+            process = subprocess.run(
+                ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return process.stdout.strip() if process.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {
+        "name": "regions_connectome",
+        "version": __version__,
+        "commit": commit,
+        "modified": None if commit is None else bool(status),
+    }
+
+
 def provenance(
-    config, subjects, n_volumes, group_mask=None, regions=None, excluded=None, known=None
-):
+    config, subjects, n_volumes, group_mask=None, regions=None, excluded=None, known=None,
+    code=None,
+):  # fmt: skip
     """The provenance record of a run.
 
     Parameters
@@ -125,11 +164,13 @@ def provenance(
         ``reason``.
     known : dict or None, default=None
         Checksums of earlier runs (see :func:`file_record`); updated.
+    code : dict or None, default=None
+        The workflow's :func:`workflow_record` when this record was written.
 
     Returns
     -------
     dict
-        ``config``, ``software``, ``platform``, ``inputs`` (per subject:
+        ``workflow`` (``code``), ``config``, ``software``, ``platform``, ``inputs`` (per subject:
         each file's path, size and SHA-256, and the number of volumes),
         ``group_mask`` and ``applied_regions`` (path, size and SHA-256, or
         None), and ``excluded``.
@@ -141,6 +182,7 @@ def provenance(
             for key, value in files.items()
         } | {"n_volumes": int(n_volumes[label])}
     return {
+        "workflow": code,
         "config": config,
         "software": software_versions(),
         "platform": platform.platform(),
@@ -159,7 +201,10 @@ def _confounds_sentence(columns, has_confounds):
     return "The confounds " + ", ".join(f"`{c}`" for c in columns) + " were regressed out"
 
 
-def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None, excluded=None):
+def methods_text(
+    config, n_subjects, n_volumes, has_confounds, regions=None, excluded=None, n_regions=None,
+    software=None, code=None,
+):  # fmt: skip
     """A methods paragraph generated from the configuration, with references.
 
     Parameters
@@ -177,6 +222,12 @@ def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None, exc
         regions learned from the cohort.
     excluded : dict of str to dict or None, default=None
         Subjects left out before the group stages, with their ``reason``.
+    n_regions : int or None, default=None
+        Number of regions the connectomes are made of.
+    software : dict or None, default=None
+        :func:`software_versions`, named in the text.
+    code : dict or None, default=None
+        :func:`workflow_record`, named in the text.
 
     Returns
     -------
@@ -193,10 +244,20 @@ def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None, exc
 
     lengths = sorted(set(int(n) for n in n_volumes))
     volumes = f"{lengths[0]}" if len(lengths) == 1 else f"{lengths[0]} to {lengths[-1]}"
+    software = software or {}
+    nilearn = f"nilearn {software['nilearn']}" if "nilearn" in software else "nilearn"
     text = (
         f"Resting-state fMRI data of {n_subjects} subjects ({volumes} volumes each) were "
-        f"analysed with nilearn {cite('nilearn')}. "
+        f"analysed with {nilearn} {cite('nilearn')}. "
     )
+    if config.get("subjects") == "demo":
+        demo = config["demo"]
+        text += (
+            "These data were synthetic: the workflow's demo cohort, "
+            f"{demo['n_networks']} planted networks of {demo['blobs_per_network']} Gaussian "
+            f"blobs each with known coupling, head motion and noise (seed {demo['seed']}). "
+            "They show how the workflow runs and what it recovers, not brain function. "
+        )
     if excluded:
         text += (
             f"{len(excluded)} further input(s) were excluded before the analysis: "
@@ -212,6 +273,8 @@ def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None, exc
             "resampled once to the data's grid (nearest-neighbour interpolation for an "
             "image of labels, linear for region maps, as nilearn's maskers do). "
         )
+    if n_regions is not None:
+        text += f"The connectomes are made of {n_regions} regions. "
     text += (
         f"Regional timeseries were extracted after {regions_config['smoothing_fwhm']} mm "
         f"smoothing{', standardised' if regions_config['standardize'] else ''}, from the "
@@ -230,10 +293,23 @@ def methods_text(config, n_subjects, n_volumes, has_confounds, regions=None, exc
     text += (
         f". Group matrices are {group}. Head motion was summarised by framewise "
         f"displacement {cite('fd')}. The analysis ran as a Snakemake workflow "
-        f"{cite('snakemake')}."
+        f"{cite('snakemake')}{_code_phrase(code)}{_versions_phrase(software)}."
     )
     references = "\n".join(f"{n}. {REFERENCES[key]}" for n, key in enumerate(cited, start=1))
     return f"# Methods\n\n{text}\n\n## References\n\n{references}\n"
+
+
+def _code_phrase(code):
+    if not code:
+        return ""
+    commit = f", commit {code['commit'][:12]}" if code.get("commit") else ""
+    modified = " with local changes" if code.get("modified") else ""
+    return f" ({code['name']} {code['version']}{commit}{modified})"
+
+
+def _versions_phrase(software):
+    named = [f"{name} {version}" for name, version in software.items() if name != "nilearn"]
+    return f"; software versions: {', '.join(named)}" if named else ""
 
 
 def _learned_regions_sentences(config, cite):

@@ -2,10 +2,7 @@
 # The inputs are resolved and checked at parse time, so bad inputs stop the run
 # before any job starts.
 
-import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from regions_connectome.connectivity import GROUP_KINDS
 from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys

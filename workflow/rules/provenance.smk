@@ -7,6 +7,7 @@ rule provenance:
         files=all_inputs,
         mask=learned_regions_mask,
         regions=APPLIED or [],
+        table=REGIONS.table,
     output:
         provenance="results/provenance.json",
         methods="results/methods.md",
@@ -34,6 +35,7 @@ rule provenance:
         # added costs the hashing of its own files only.
         checksums=".snakemake/regions_connectome/checksums.json",
         code_url=Path(workflow.basedir).resolve().as_uri(),
+        workflow_folder=workflow.basedir,
         sources=source_datasets(),
     script:
         "../scripts/provenance.py"

@@ -9,17 +9,21 @@ from pathlib import Path
 
 from regions_connectome import __version__
 from regions_connectome.derivatives import BIDSIGNORE, dataset_description
-from regions_connectome.io import atomic_output, write_json
-from regions_connectome.provenance import methods_text, provenance
+from regions_connectome.io import atomic_output, read_tsv, write_json
+from regions_connectome.provenance import methods_text, provenance, workflow_record
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 subjects, n_volumes, excluded = params.subjects, params.n_volumes, params.excluded
 config = dict(params.config)
 checksums = Path(params.checksums)
 known = json.loads(checksums.read_text()) if checksums.is_file() else {}
+# the code as it is when the record is written (not a param: a new commit
+# alone does not rerun the analysis)
+code = workflow_record(params.workflow_folder)
 record = provenance(
-    config, subjects, n_volumes, inputs.mask or None, inputs.regions or None, excluded, known
-)
+    config, subjects, n_volumes, inputs.mask or None, inputs.regions or None, excluded, known,
+    code,
+)  # fmt: skip
 write_json(record, output.provenance)
 write_json(known, checksums)
 has_confounds = any(files["confounds"] for files in subjects.values())
@@ -32,6 +36,9 @@ with atomic_output(output.methods) as tmp:
             has_confounds,
             record["applied_regions"],
             excluded,
+            n_regions=len(read_tsv(inputs.table, index_col=None)),
+            software=record["software"],
+            code=code,
         )
     )
 write_json(

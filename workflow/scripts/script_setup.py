@@ -6,10 +6,13 @@ rule's ``log:`` file, and imports the libraries the job uses out of the
 garbage collector's sight.
 """
 
+import atexit
+import collections
 import gc
 import importlib
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,6 +44,7 @@ def start(snakemake, uses=()):
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.captureWarnings(True)
+    _collapse_repeated_warnings()
     logging.getLogger("regions_connectome").info(
         "rule %s, wildcards %s, threads %s",
         snakemake.rule,
@@ -50,3 +54,33 @@ def start(snakemake, uses=()):
     for module in uses:
         importlib.import_module(module)
     gc.freeze()
+
+
+def _collapse_repeated_warnings():
+    """Log each warning once per place it comes from, and how often it came.
+
+    scikit-learn warns at every iteration that does not converge, and
+    nilearn's ``catch_warnings`` blocks reset Python's once-per-place
+    registry: a decomposition would log thousands of identical lines.
+    """
+    show = warnings.showwarning
+    counts = collections.Counter()
+    first = {}
+
+    def show_once(message, category, filename, lineno, file=None, line=None):
+        key = (category, filename, lineno)
+        counts[key] += 1
+        if counts[key] == 1:
+            first[key] = str(message).splitlines()[0][:200]
+            show(message, category, filename, lineno, file, line)
+
+    def summary():
+        for (category, filename, lineno), count in counts.items():
+            if count > 1:
+                logging.getLogger("py.warnings").warning(
+                    "%s (%s:%d) was raised %d times in all: %s",
+                    category.__name__, filename, lineno, count, first[(category, filename, lineno)],
+                )  # fmt: skip
+
+    warnings.showwarning = show_once
+    atexit.register(summary)
