@@ -66,7 +66,10 @@ def project(tmp_path_factory):
 def dry_run(project, **changes):
     root, config = project
     merged = {**config, **changes}
-    process = run_snakemake(root, "--dry-run", config=merged, snakefile=root / "Snakefile")
+    # the rule blocks that the default profile's `quiet: [rules]` hides
+    process = run_snakemake(
+        root, "--dry-run", "--quiet", "progress", config=merged, snakefile=root / "Snakefile"
+    )
     return process.stdout
 
 

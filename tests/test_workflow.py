@@ -147,3 +147,31 @@ def test_timeseries_smoothed_otherwise_than_the_decomposition(results, tmp_path)
     sharper = read(run_file(tmp_path / "results", "01", "_timeseries.tsv"))
     assert np.isfinite(sharper.to_numpy()).all()
     assert not np.allclose(sharper, read(run_file(results, "01", "_timeseries.tsv")))
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The default configuration as `make run` runs it: 12 subjects, 150 volumes, 4 mm."""
+    workdir = tmp_path_factory.mktemp("default")
+    run_snakemake(workdir)
+    return workdir
+
+
+def test_default_demo_recovers_every_planted_network(default_run):
+    """Each planted network is paired with its own component, spatial r above 0.8."""
+    recovery = pd.read_csv(default_run / "results" / "group" / "demo_recovery.tsv", sep="\t")
+    truth = default_run / "results" / "sourcedata" / "demo" / "ground_truth" / "networks.nii.gz"
+    n_networks = nib.load(truth).shape[-1]
+    print("\n" + recovery.to_string(index=False))
+    assert len(recovery) == n_networks and recovery["component"].nunique() == n_networks
+    assert (recovery["spatial_r"] > 0.8).all(), recovery
+
+
+def test_default_demo_regions_follow_the_threshold(default_run):
+    """A lower ratio of voxels keeps fewer voxels: the threshold matters on the demo."""
+    before = nib.load(default_run / "results" / "group" / "regions.nii.gz").get_fdata()
+    run_snakemake(default_run, "--config", "regions={threshold: 0.05}")
+    after = nib.load(default_run / "results" / "group" / "regions.nii.gz").get_fdata()
+    kept_before, kept_after = np.count_nonzero(before), np.count_nonzero(after)
+    print(f"\nvoxels in regions: {kept_before} at threshold 0.5, {kept_after} at 0.05")
+    assert 0 < kept_after < kept_before
