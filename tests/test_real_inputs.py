@@ -125,6 +125,22 @@ def test_bids_problems_are_named(tree, tmp_path):
         bids_inputs(copy)
 
 
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        # YAML reads an unquoted 01 as the number 1: no subject "1"
+        ({"exclude_participant_label": [1]}, r"exclude_participant_label names \['1'\].*quotes"),
+        ({"participant_label": [3]}, r"participant_label names \['3'\].*'01', '02', '03'"),
+        ({"participant_label": ["04"]}, r"participant_label names \['04'\]"),
+        ({"task": ["Rest"]}, r"task names \['Rest'\].*'nback', 'rest'"),
+        ({"session": ["B"]}, r"session names \['B'\].*\['A'\]"),
+    ],
+)
+def test_a_label_the_dataset_lacks_stops_instead_of_selecting_nobody(tree, filters, message):
+    with pytest.raises(InputError, match=message):
+        bids_inputs(tree, **filters)
+
+
 def test_the_inputs_table_saved_for_cluster_jobs_reads_back_the_same(tree, tmp_path):
     table = check_inputs(bids_inputs(tree), COLUMNS_ALL)
     table.loc["03_task-rest", "confounds"] = None

@@ -175,6 +175,30 @@ def bids_inputs(
     def strip(labels):
         return [str(label).removeprefix("sub-") for label in labels]
 
+    # A label the dataset does not have selects or excludes nobody: stop
+    # instead (a typo, or YAML's reading of an unquoted 04 as 4).
+    for key, entity, values in (
+        ("participant_label", "subject", strip(participant_label)),
+        ("exclude_participant_label", "subject", strip(exclude_participant_label)),
+        ("task", "task", [str(v) for v in task]),
+        ("session", "session", [str(v) for v in session]),
+    ):
+        known = {str(v) for v in layout.get(return_type="id", target=entity)}
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            lists = (participant_label, exclude_participant_label, task, session)
+            read_as_numbers = any(isinstance(v, int) for labels in lists for v in labels)
+            raise InputError(
+                f"bids.{key} names {unknown}, which {root} does not have (its {entity} labels: "
+                f"{sorted(known)})"
+                + (
+                    ": YAML reads an unquoted 04 as the number 4 and 010 as 8; write labels "
+                    "in quotes ('04')"
+                    if read_as_numbers
+                    else ""
+                )
+            )
+
     filters = {
         "space": space,
         "desc": "preproc",
