@@ -6,6 +6,7 @@ workflow is copied into a temporary folder so that a script can be edited.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -66,10 +67,7 @@ def project(tmp_path_factory):
 def dry_run(project, **changes):
     root, config = project
     merged = {**config, **changes}
-    # the rule blocks that the default profile's `quiet: [rules]` hides
-    process = run_snakemake(
-        root, "--dry-run", "--quiet", "progress", config=merged, snakefile=root / "Snakefile"
-    )
+    process = run_snakemake(root, "--dry-run", config=merged, snakefile=root / "Snakefile")
     return process.stdout
 
 
@@ -158,3 +156,51 @@ def test_edited_script_reruns_its_jobs_and_downstream_only(project):
     finally:
         script.write_text(original)
     assert jobs == {("plot_regions", "")}
+
+
+# The three tests below replace input files keeping their modification time
+# (what `cp -p`, `rsync -t` or a restore from backup do), which Snakemake's own
+# test of modification times cannot see; they run last in this module.
+
+
+def replace_keeping_times(path, content):
+    """Write ``content`` over ``path``, then set its access and modification times back."""
+    times = path.stat()
+    path.write_bytes(content)
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+def test_a_file_replaced_by_the_same_bytes_reruns_nothing(project):
+    root, _ = project
+    path = root / "cohort" / "sub-03_confounds.tsv"
+    before = planned_jobs(dry_run(project))  # what earlier tests left to do
+    replace_keeping_times(path, path.read_bytes())
+    assert planned_jobs(dry_run(project)) == before
+    assert not any("sub-03" in wildcards for _, wildcards in before)
+
+
+def test_confounds_replaced_with_size_and_time_kept_rerun_their_subject(project):
+    """Same size, same modification time, other numbers: read, compared, rerun."""
+    root, _ = project
+    path = root / "cohort" / "sub-03_confounds.tsv"
+    text = path.read_text()
+    changed = text.replace("1", "2", 1) if "1" in text else text.replace("2", "1", 1)
+    assert len(changed) == len(text) and changed != text
+    replace_keeping_times(path, changed.encode())
+    assert path.stat().st_size == len(text.encode())
+    jobs = planned_jobs(dry_run(project))
+    assert ("subject_timeseries", "scan=sub-03/func/sub-03_task-rest") in jobs
+    assert not rules(jobs) & {"reduce_subject", "decompose"}, "the image did not change"
+
+
+def test_an_image_replaced_by_an_older_copy_reruns_its_subject(project):
+    """An image restored from elsewhere with an older time than the results."""
+    root, _ = project
+    image = root / "cohort" / "sub-02_bold.nii.gz"
+    other = (root / "cohort" / "sub-01_bold.nii.gz").read_bytes()
+    replace_keeping_times(image, other)
+    os.utime(image, ns=(image.stat().st_atime_ns, image.stat().st_mtime_ns - 3_600 * 10**9))
+    jobs = planned_jobs(dry_run(project))
+    assert ("reduce_subject", "scan=sub-02/func/sub-02_task-rest") in jobs
+    assert ("reduce_subject", "scan=sub-01/func/sub-01_task-rest") not in jobs
+    assert {"decompose", "subject_timeseries", "provenance"} <= rules(jobs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -54,6 +56,101 @@ def sha256(path, chunk=1 << 20):
     return digest.hexdigest()
 
 
+def file_stamp(path):
+    """What changes when a file may have changed, read from its status alone.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    list of int
+        Size, modification time, status-change time (ns) and inode. The last
+        two change when a file is replaced even with its size and modification
+        time kept (``cp -p``, a restore from backup, ``rsync -t``).
+    """
+    stat = os.stat(path)
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
+def content_identity(path, seen, known):
+    """A string that changes when the file's content does, reading it only if needed.
+
+    Size and modification time name the content, as Snakemake trusts them.
+    A file whose status changed with its size equal to that of the last
+    provenance record is read: the same checksum gives back the identity of
+    that content (a file restored as it was reruns nothing), another checksum
+    a new identity even where size and modification time were kept (``cp -p``,
+    ``rsync -t``, a restore from backup of other data).
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    seen : dict
+        Each file's :func:`file_stamp` and identity at the last look; updated.
+    known : dict
+        Checksums of the provenance records (see :func:`file_record`).
+
+    Returns
+    -------
+    str
+    """
+    stamp = file_stamp(path)
+    earlier = seen.get(path)
+    if earlier is not None and earlier["stamp"] == stamp:
+        return earlier["identity"]
+    identity = f"bytes:{stamp[0]}:mtime:{stamp[1]}"
+    recorded = known.get(path)
+    if earlier is not None and recorded is not None and recorded["stamp"][0] == stamp[0]:
+        digest = sha256(path)
+        if digest == recorded["sha256"]:
+            identity = f"bytes:{recorded['stamp'][0]}:mtime:{recorded['stamp'][1]}"
+        elif identity == earlier["identity"]:
+            identity = f"sha256:{digest}"
+    seen[path] = {"stamp": stamp, "identity": identity}
+    return identity
+
+
+def write_input_stamps(table, folder, checksums):
+    """For each input file, a stamp rewritten only when the file changed.
+
+    The rules that read an input's image (or confounds) also read its stamp,
+    so that Snakemake reruns them when the content changed although the
+    modification time is not newer (a file replaced by ``cp -p`` or restored
+    from backup), which its own test of modification times misses.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Inputs by label, with ``func`` and ``confounds`` (None if none).
+    folder : str or pathlib.Path
+        Where the stamps (``<label>_func.txt``, ``<label>_confounds.txt``) and
+        their cache are kept.
+    checksums : str or pathlib.Path
+        The provenance job's checksums (see :func:`file_record`).
+    """
+    from regions_connectome.io import atomic_output
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = folder / "seen.json"
+    seen = json.loads(cache.read_text()) if cache.is_file() else {}
+    known = json.loads(Path(checksums).read_text()) if Path(checksums).is_file() else {}
+    for label, row in table.iterrows():
+        for key in ("func", "confounds"):
+            path = row[key]
+            identity = content_identity(str(path), seen, known) if isinstance(path, str) else ""
+            stamp = folder / f"{label}_{key}.txt"
+            if not stamp.is_file() or stamp.read_text() != identity:
+                with atomic_output(stamp) as tmp:
+                    tmp.write_text(identity)
+    with atomic_output(cache) as tmp:
+        tmp.write_text(json.dumps(seen))
+
+
 def file_record(path, known=None):
     """Path, size and checksum of one input file.
 
@@ -62,9 +159,9 @@ def file_record(path, known=None):
     path : str or pathlib.Path
         The file.
     known : dict or None, default=None
-        Checksums of earlier records by path, each with the file's size and
-        modification time then: a file unchanged since is not read again
-        (the trust Snakemake itself puts in modification times). Updated.
+        Checksums of earlier records by path, each with the file's
+        :func:`file_stamp` then: a file whose stamp is unchanged is not read
+        again. Updated.
 
     Returns
     -------
@@ -74,8 +171,7 @@ def file_record(path, known=None):
         depend on where a run happens), ``bytes`` and ``sha256``.
     """
     path = Path(path)
-    stat = path.stat()
-    stamp = [stat.st_size, stat.st_mtime_ns]
+    stamp = file_stamp(path)
     earlier = (known or {}).get(str(path))
     if earlier is not None and earlier["stamp"] == stamp:
         digest = earlier["sha256"]
@@ -83,7 +179,7 @@ def file_record(path, known=None):
         digest = sha256(path)
         if known is not None:
             known[str(path)] = {"stamp": stamp, "sha256": digest}
-    return {"path": str(path), "bytes": stat.st_size, "sha256": digest}
+    return {"path": str(path), "bytes": stamp[0], "sha256": digest}
 
 
 def software_versions():

@@ -21,6 +21,7 @@ from regions_connectome.inputs import (
     resolve_inputs,
     split_exclusions,
 )
+from regions_connectome.provenance import write_input_stamps
 from regions_connectome.regions import EXTRACTION_KEYS, TIMESERIES_KEYS
 
 ENV = "../../envs/nilearn.yaml"
@@ -39,6 +40,14 @@ DEMO_RECOVERY = config["subjects"] == "demo" and not APPLIED
 
 # The subjects of the group stages, and those excluded (exclusions: in the config).
 SUBJECTS, EXCLUDED = split_exclusions(resolve_inputs(config, workflow.is_main_process))
+# The provenance job's checksums of the inputs, kept across runs.
+CHECKSUMS = ".snakemake/regions_connectome/checksums.json"
+# Per input, a stamp rewritten when its files changed, even to an older time
+# (the demo's files are the workflow's own outputs: Snakemake tracks them).
+STAMPS = ".snakemake/regions_connectome/stamps"
+STAMPED = config["subjects"] != "demo"
+if STAMPED and workflow.is_main_process:
+    write_input_stamps(SUBJECTS, STAMPS, CHECKSUMS)
 # Input label -> its path prefix in the derivatives dataset (the scan wildcard).
 SCAN = scan_prefixes(SUBJECTS.index)
 LABEL = {scan: label for label, scan in SCAN.items()}
@@ -96,6 +105,16 @@ def reference_func():
     """The image whose grid is the common grid: the input whose label sorts first
     (so that reordering the sample sheet does not change it)."""
     return SUBJECTS.loc[min(SUBJECTS.index), "func"]
+
+
+def func_stamp_of(wildcards):
+    """The stamp of the run's image (see ``write_input_stamps``), or nothing."""
+    return f"{STAMPS}/{label_of(wildcards)}_func.txt" if STAMPED else []
+
+
+def confounds_stamp_of(wildcards):
+    """The stamp of the run's confounds file, or nothing."""
+    return f"{STAMPS}/{label_of(wildcards)}_confounds.txt" if STAMPED else []
 
 
 def confounds_of(wildcards):

@@ -4,7 +4,9 @@
 rule subject_timeseries:
     input:
         func=func_of,
+        func_stamp=func_stamp_of,
         confounds=confounds_of,
+        confounds_stamp=confounds_stamp_of,
         regions=REGIONS.regions,
         table=REGIONS.table,
         smoothed=smoothed_data,

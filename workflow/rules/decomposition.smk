@@ -4,6 +4,7 @@
 rule subject_epi_mask:
     input:
         func=func_of,
+        func_stamp=func_stamp_of,
     output:
         mask=f"{RUN}_desc-epi_mask.nii.gz",
     log:
@@ -46,6 +47,7 @@ rule group_mask:
 rule reduce_subject:
     input:
         func=func_of,
+        func_stamp=func_stamp_of,
         mask=rules.group_mask.output.mask,
     output:
         reduced=f"{RUN}_desc-reduced_data.npy",

@@ -49,7 +49,14 @@ rule demo_subject:
     params:
         demo=pick(
             "demo",
-            ["n_volumes", "t_r", "seed", "motion_amplitude", "motion_spread", "motion_leak"],
+            [
+                "n_volumes",
+                "t_r",
+                "seed",
+                "motion_amplitude",
+                "motion_spread",
+                "motion_leak",
+            ],
         ),
     script:
         "../scripts/demo_subject.py"
@@ -59,6 +66,7 @@ rule demo_subject:
 rule resample_func:
     input:
         func=source_func_of,
+        func_stamp=func_stamp_of,
         reference=reference_func(),
     output:
         func=f"{RUN}_desc-resampled_bold.nii.gz",

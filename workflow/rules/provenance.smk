@@ -33,7 +33,7 @@ rule provenance:
         n_volumes={label: int(n) for label, n in SUBJECTS["n_volumes"].items()},
         # Inputs' checksums by size and modification time, so that a subject
         # added costs the hashing of its own files only.
-        checksums=".snakemake/regions_connectome/checksums.json",
+        checksums=CHECKSUMS,
         code_url=Path(workflow.basedir).resolve().as_uri(),
         workflow_folder=workflow.basedir,
         sources=source_datasets(),
