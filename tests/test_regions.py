@@ -14,7 +14,10 @@ from conftest import NILEARN_FLOAT32_ATOL, SIGNAL_PARAMS, timeseries_of
 from regions_connectome.regions import (
     applied_regions_table,
     extract_regions,
+    load_regions_image,
+    match_region_names,
     read_region_names,
+    region_indices,
     region_labels,
     regions_table,
     resample_regions,
@@ -125,6 +128,61 @@ def test_region_names_in_every_form(tmp_path):
     bad.write_text("id\tlabel_name\n1\tx\n")
     with pytest.raises(ValueError, match="has no 'name' column"):
         read_region_names(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # FSL / FSLeyes lookup table: index, colour as three floats, name with spaces
+        ("1 0.50 0.20 0.10 Frontal Pole\n2 1.0 0.0 0.0 Insular Cortex\n",
+         {1: "Frontal Pole", 2: "Insular Cortex"}),
+        # FreeSurfer's ColorLUT: comments, index, name, R G B A
+        ("#No. Label Name:  R G B A\n\n2  Left-Cerebral-White-Matter  245 245 245 0\n"
+         "3  Left-Cerebral-Cortex  205 62  78  0\n",
+         {2: "Left-Cerebral-White-Matter", 3: "Left-Cerebral-Cortex"}),
+        # index<TAB>name without a header, names with spaces
+        ("1\tLeft Frontal Pole\n2\tRight Frontal Pole\n",
+         {1: "Left Frontal Pole", 2: "Right Frontal Pole"}),
+        # MRIcron's AAL table: index, name, code
+        ("1 Precentral_L 2001\n2 Precentral_R 2002\n", {1: "Precentral_L", 2: "Precentral_R"}),
+    ],
+)  # fmt: skip
+def test_lookup_tables_users_have_give_whole_names(tmp_path, text, expected):
+    path = tmp_path / "atlas.lut"
+    path.write_text(text)
+    assert read_region_names(path) == expected
+
+
+def test_names_are_matched_to_the_image_not_guessed(tmp_path):
+    one_based = {1: "DMN", 2: "visual", 3: "motor"}
+    assert match_region_names(one_based, [0, 1, 2], True, "maps.tsv") == {
+        0: "DMN", 1: "visual", 2: "motor"
+    }  # fmt: skip
+    zero_based = {0: "DMN", 1: "visual", 2: "motor"}
+    assert match_region_names(zero_based, [0, 1, 2], True, "maps.tsv") == zero_based
+    # labels keep their own values
+    assert match_region_names(one_based, [1, 2, 3], False, "dseg.tsv") == one_based
+    with pytest.raises(ValueError, match=r"names regions \[4\] that the image does not have"):
+        match_region_names({1: "a", 4: "b"}, [1, 2, 3], False, "dseg.tsv")
+    with pytest.raises(ValueError, match=r"volumes 0 to 1 \(or 1 to 2\)"):
+        match_region_names(one_based, [0, 1], True, "maps.tsv")
+
+
+def test_labels_saved_with_a_time_axis_are_read_as_labels(atlas_files, tmp_path):
+    """(x, y, z, 1) of integers: labels, as NiftiLabelsMasker reads them."""
+    from nilearn.maskers import NiftiLabelsMasker
+
+    reference, labels_file, _ = atlas_files
+    img = nib.load(labels_file)
+    four_d = tmp_path / "labels_4d.nii.gz"
+    nib.save(nib.Nifti1Image(np.asarray(img.dataobj)[..., None], img.affine), four_d)
+    loaded = load_regions_image(four_d)
+    assert loaded.ndim == 3 and region_indices(loaded, four_d) == [10, 20, 30, 40, 99]
+    ours, _ = resample_regions(four_d, reference)
+    theirs, _ = resample_regions(labels_file, reference)
+    np.testing.assert_array_equal(ours.get_fdata(), theirs.get_fdata())
+    masker = NiftiLabelsMasker(str(four_d)).fit()
+    assert masker.n_elements_ == len(region_indices(loaded, four_d))
 
 
 def test_an_image_that_is_no_regions_is_refused(atlas_files, tmp_path):

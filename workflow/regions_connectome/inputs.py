@@ -764,20 +764,18 @@ def check_applied_regions(path, names_path=None):
         nor labels, no region; names that cannot be read or that name two
         regions alike.
     """
-    import nibabel as nib
-
-    from regions_connectome.regions import read_region_names, region_indices
+    from regions_connectome.regions import load_regions_image, region_indices, region_names
 
     for option, file in (("regions.apply", path), ("regions.apply_labels", names_path)):
         if file is not None and not Path(file).is_file():
             raise InputError(f"{option}: no such file {file}")
     try:
-        img = nib.load(path)
+        img = load_regions_image(path)
     except Exception as error:  # nibabel raises several kinds on a bad header
         raise InputError(f"regions.apply: cannot read the image {path}: {error}") from error
     try:
         indices = region_indices(img, path)
-        names = read_region_names(names_path) if names_path is not None else {}
+        names = region_names(names_path, indices, img.ndim == 4)
     except (ValueError, OSError) as error:
         raise InputError(f"regions.apply: {error}") from error
     used = [names[i] for i in indices if i in names]

@@ -192,10 +192,15 @@ def read_region_names(path):
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise ValueError(f"regions labels file {path} is empty")
-    if re.match(r"^\s*\d+\s", lines[0]):
-        pairs = [re.split(r"\s+", line.strip(), maxsplit=2)[:2] for line in lines]
-        names = {int(index): name for index, name in pairs}
-        indices = [int(index) for index, _ in pairs]
+    lines = [line for line in lines if not line.lstrip().startswith("#")]
+    if lines and re.match(r"^\s*\d+\s", lines[0]):
+        indices, names = [], {}
+        for line in lines:
+            index, *rest = line.split()
+            if not index.isdigit():
+                raise ValueError(f"regions labels file {path}: line {line!r} starts with no index")
+            indices.append(int(index))
+            names[int(index)] = _name_between_numbers(rest) or " ".join(rest)
     else:
         separator = "," if Path(path).suffix.lower() == ".csv" else "\t"
         table = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False)
@@ -217,6 +222,121 @@ def read_region_names(path):
     if len(names) != len(indices):
         raise ValueError(f"regions labels file {path} lists an index twice")
     return names
+
+
+def _is_number(token):
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _name_between_numbers(tokens):
+    """The name in a lookup-table line's fields after its index.
+
+    FSL's and FSLeyes' tables put the colour first (``1 0.5 0.2 0.1 Frontal
+    Pole``), FreeSurfer's after the name (``2 Left-Cerebral-White-Matter 245
+    245 245 0``), MRIcron's a code (``1 Precentral_L 2001``): the name is what
+    lies between the leading and the trailing numbers, spaces kept.
+    """
+    start, end = 0, len(tokens)
+    while start < end and _is_number(tokens[start]):
+        start += 1
+    while end > start and _is_number(tokens[end - 1]):
+        end -= 1
+    return " ".join(tokens[start:end])
+
+
+def load_regions_image(path):
+    """A regions image as nilearn's maskers read it.
+
+    A 4D image of one volume of integer values is an image of labels saved
+    with a time axis (x, y, z, 1): it is read as the 3D labels it is, as
+    ``NiftiLabelsMasker`` does, not as one weighted map.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The image.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+    """
+    import nibabel as nib
+
+    img = nib.load(path)
+    if img.ndim == 4 and img.shape[3] == 1:
+        data = np.asanyarray(img.dataobj)
+        if np.array_equal(data, np.round(data)) and len(np.unique(data)) > 2:
+            return nib.funcs.squeeze_image(img)
+    return img
+
+
+def match_region_names(names, indices, maps, path):
+    """Region names keyed by the image's own indices, checked against it.
+
+    Parameters
+    ----------
+    names : dict of int to str
+        From :func:`read_region_names`.
+    indices : list of int
+        The image's regions (:func:`region_indices`).
+    maps : bool
+        Whether the image holds maps (volumes from 0) rather than labels.
+    path : str or pathlib.Path
+        The names file, for messages.
+
+    Returns
+    -------
+    dict of int to str
+
+    Raises
+    ------
+    ValueError
+        If the table names regions the image does not have. For maps, a
+        table numbered 1 to N for N volumes is read as numbered from 1 (the
+        image decides, not a guess: numbered 0 to N - 1 it is read from 0).
+    """
+    if not names:
+        return {}
+    if maps and sorted(names) == list(range(1, len(indices) + 1)):
+        return {index - 1: name for index, name in names.items()}
+    unknown = sorted(set(names) - set(indices))
+    if unknown:
+        what = (
+            f"volumes 0 to {len(indices) - 1} (or 1 to {len(indices)})"
+            if maps
+            else f"labels {indices[:8]}{' …' if len(indices) > 8 else ''}"
+        )
+        raise ValueError(
+            f"regions labels file {path} names regions {unknown[:8]} that the image does "
+            f"not have (it has {what}): is it the table of another atlas?"
+        )
+    return names
+
+
+def region_names(path, indices, maps):
+    """The names a labels file gives an image's regions: read, then matched.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path or None
+        ``regions.apply_labels`` (:func:`read_region_names`); None: no names.
+    indices : list of int
+        The image's regions (:func:`region_indices`).
+    maps : bool
+        Whether the image holds maps rather than labels.
+
+    Returns
+    -------
+    dict of int to str
+        See :func:`match_region_names`.
+    """
+    if not path:
+        return {}
+    return match_region_names(read_region_names(path), indices, maps, path)
 
 
 def resample_regions(regions_img, reference):
@@ -251,7 +371,7 @@ def resample_regions(regions_img, reference):
     import nibabel as nib
     from nilearn.image import resample_img
 
-    img = nib.load(regions_img)
+    img = load_regions_image(regions_img)
     target = nib.load(reference)
     indices = region_indices(img, regions_img)
     kind, dtype = ("nearest", np.int32) if img.ndim == 3 else ("linear", np.float32)
