@@ -8,9 +8,10 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from cohorts import ADHD_FILES
-from conftest import run_file, run_snakemake, write_cohort
+from conftest import PROJECT, run_file, run_snakemake, write_cohort
 from regions_connectome.denoising import read_confounds
 from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
 
@@ -314,3 +315,44 @@ def test_exclusion_reasons_name_the_criterion():
     assert exclusion_reason({"max_mean_fd": 0.5}, scrubbed, None) == (
         "no motion columns to compute the framewise displacement from"
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"regions": {"low_pass": 0.1}}, r"regions.low_pass/high_pass .* need regions.t_r"),
+        ({"decomposition": {"high_pass": 0.01}}, r"need decomposition.t_r"),
+        ({"regions": {"low_pass": 0.05, "high_pass": 0.1, "t_r": 2.0}},
+         r"regions.high_pass \(0.1 Hz\) must be below regions.low_pass \(0.05 Hz\)"),
+        ({"connectivity_kinds": ["correlation", "tangent"]}, r"tangent needs at least 2 subjects"),
+    ],
+)  # fmt: skip
+def test_settings_the_inputs_cannot_run_with_stop_before_any_job(changes, message):
+    from regions_connectome.inputs import check_settings_for_inputs
+
+    config = yaml.safe_load((PROJECT / "config.yaml").read_text())
+    for key, value in changes.items():
+        config[key] = config[key] | value if isinstance(value, dict) else value
+    one = pd.DataFrame({"func": ["a.nii.gz"], "n_volumes": [100]}, index=["01"])
+    with pytest.raises(InputError, match=message):
+        check_settings_for_inputs(config, one)
+
+
+def test_the_sidecars_repetition_time_serves_the_timeseries_filter():
+    from regions_connectome.inputs import check_settings_for_inputs
+
+    config = yaml.safe_load((PROJECT / "config.yaml").read_text())
+    config["regions"]["low_pass"] = 0.1
+    with_tr = pd.DataFrame({"func": ["a", "b"], "n_volumes": [100, 100], "t_r": [2.0, 2.0]})
+    check_settings_for_inputs(config, with_tr)  # no error: the sidecars give the TR
+    config["decomposition"]["low_pass"] = 0.1
+    with pytest.raises(InputError, match=r"the BIDS sidecars say \[2.0\] s"):
+        check_settings_for_inputs(config, with_tr)
+
+
+def test_a_filter_without_repetition_time_stops_a_real_run_before_any_job(tmp_path):
+    process = run_snakemake(
+        tmp_path, "--config", "regions={low_pass: 0.1}", check=False
+    )  # no --dry-run: nothing may start
+    assert process.returncode != 0 and "need regions.t_r" in process.stdout
+    assert not (tmp_path / "results").exists()

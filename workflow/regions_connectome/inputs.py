@@ -720,10 +720,58 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
         table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"], exclusions)
         if main_process:
             write_inputs_table(table, saved)
+    included, _ = split_exclusions(table)
     if not config["regions"]["apply"]:
-        included, _ = split_exclusions(table)
         check_decomposition(config["decomposition"]["n_components"], included["n_volumes"])
+    check_settings_for_inputs(config, included)
     return table
+
+
+def check_settings_for_inputs(config, included):
+    """Stop before any job on settings these inputs cannot run with.
+
+    What would otherwise fail in a job, after the expensive stages: temporal
+    filters without a repetition time or with the high-pass above the
+    low-pass, and the tangent kind with fewer than two subjects.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    included : pandas.DataFrame
+        The inputs of the group stages (``t_r`` where their sidecars give it).
+
+    Raises
+    ------
+    InputError
+        Naming the key and what to change.
+    """
+    t_rs = sorted({float(t) for t in included.get("t_r", []) if t is not None and t == t})
+    for section in ("decomposition", "regions"):
+        params = config[section]
+        low, high = params.get("low_pass"), params.get("high_pass")
+        if low is None and high is None:
+            continue
+        # the timeseries take the sidecars' RepetitionTime; the decomposition does not
+        from_sidecars = section == "regions" and len(t_rs) > 0 and "t_r" in included and (
+            included["t_r"].notna().all())  # fmt: skip
+        if params.get("t_r") is None and not from_sidecars:
+            hint = f" (the BIDS sidecars say {t_rs} s)" if t_rs else ""
+            raise InputError(
+                f"{section}.low_pass/high_pass filter in Hz and need {section}.t_r, the "
+                f"repetition time in seconds{hint}: set {section}.t_r"
+            )
+        if low is not None and high is not None and high >= low:
+            raise InputError(
+                f"{section}.high_pass ({high} Hz) must be below {section}.low_pass ({low} Hz): "
+                "the band kept lies between them"
+            )
+    if "tangent" in config["connectivity_kinds"] and len(included) < 2:
+        raise InputError(
+            f"connectivity_kinds: tangent needs at least 2 subjects (the group's geometric "
+            f"mean is its reference); {len(included)} left after exclusions. Remove tangent "
+            "or add subjects"
+        )
 
 
 def split_exclusions(table):
