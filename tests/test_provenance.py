@@ -22,7 +22,7 @@ def test_methods_text_follows_the_config():
             "standardize": True, "min_coverage": 0.5,
         },
     }  # fmt: skip
-    text = methods_text(config, 5, [175, 176, 261], True)
+    text = methods_text(config, 5, [175, 176, 261], [])
     assert "5 subjects (175 to 261 volumes each)" in text
     assert "CanICA" in text and "20 group components" in text
     assert "MNI152 brain mask" in text and "`csf`, `wm`" in text
@@ -37,7 +37,7 @@ def test_methods_text_of_applied_regions_names_the_file_and_cites_in_order():
         "regions": {"smoothing_fwhm": 6.0, "standardize": True, "min_coverage": 0.25},
     }
     regions = {"path": "/atlases/aal.nii.gz", "bytes": 3, "sha256": "ab" * 32}
-    text = methods_text(config, 3, [150], False, regions)
+    text = methods_text(config, 3, [150], ["1", "2", "3"], regions)
     assert f"`aal.nii.gz` (SHA-256 {'ab' * 32}) was applied" in text
     assert "RegionExtractor" not in text and "components" not in text
     assert "less than 25% of its voxels" in text
@@ -89,14 +89,16 @@ def test_methods_text_says_the_demo_is_synthetic_and_names_counts_and_versions()
     code = {"name": "regions_connectome", "version": "1.2.3", "commit": "f" * 40,
             "modified": False}  # fmt: skip
     software = {"nilearn": "0.13.1", "numpy": "2.4.6"}
-    text = methods_text(config, 3, [150], True, regions, n_regions=116, software=software,
+    text = methods_text(config, 3, [150], [], regions, n_regions=116, software=software,
                         code=code)  # fmt: skip
     assert "These data were synthetic" in text and "5 planted networks" in text
     assert "seed 7" in text and "made of 116 regions" in text
     assert "nilearn 0.13.1" in text and "numpy 2.4.6" in text
     assert f"regions_connectome 1.2.3, commit {'f' * 12})" in text
     config["subjects"] = "/data/subjects.tsv"
-    assert "synthetic" not in methods_text(config, 3, [150], True, regions)
+    assert "synthetic" not in methods_text(config, 3, [150], [], regions)
+    some = methods_text(config, 3, [150], ["07"], regions)
+    assert "1 subject(s) without a confounds file, 07, were not denoised" in some
 
 
 def test_workflow_record_names_the_checkout_and_its_changes(tmp_path):

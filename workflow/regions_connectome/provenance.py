@@ -289,17 +289,24 @@ def provenance(
     }
 
 
-def _confounds_sentence(columns, has_confounds):
-    if not has_confounds:
+def _confounds_sentence(columns, n_subjects, without_confounds):
+    if len(without_confounds) >= n_subjects:
         return "No confounds were regressed out."
     if columns == "all":
-        return "Every column of each subject's confounds file was regressed out"
-    return "The confounds " + ", ".join(f"`{c}`" for c in columns) + " were regressed out"
+        text = "Every column of each subject's confounds file was regressed out"
+    else:
+        text = "The confounds " + ", ".join(f"`{c}`" for c in columns) + " were regressed out"
+    if without_confounds:
+        text += (
+            f" ({len(without_confounds)} subject(s) without a confounds file, "
+            f"{', '.join(without_confounds)}, were not denoised)"
+        )
+    return text
 
 
 def methods_text(
-    config, n_subjects, n_volumes, has_confounds, regions=None, excluded=None, n_regions=None,
-    software=None, code=None,
+    config, n_subjects, n_volumes, without_confounds=(), regions=None, excluded=None,
+    n_regions=None, software=None, code=None,
 ):  # fmt: skip
     """A methods paragraph generated from the configuration, with references.
 
@@ -311,8 +318,8 @@ def methods_text(
         Number of subjects.
     n_volumes : sequence of int
         Volumes of each subject's image.
-    has_confounds : bool
-        Whether any subject had a confounds file.
+    without_confounds : sequence of str, default=()
+        The subjects that had no confounds file (not denoised).
     regions : dict or None, default=None
         The applied regions image's record (:func:`file_record`), or None for
         regions learned from the cohort.
@@ -376,8 +383,8 @@ def methods_text(
         f"smoothing{', standardised' if regions_config['standardize'] else ''}, from the "
         "voxels where each subject's image has signal; a region with signal in less than "
         f"{regions_config['min_coverage']:.0%} of its voxels was left out for that subject. "
-        f"{_confounds_sentence(config['confounds']['columns'], has_confounds)}"
-        f"{' (confounds standardised).' if has_confounds else ''} "
+        f"{_confounds_sentence(config['confounds']['columns'], n_subjects, without_confounds)}"
+        f"{' (confounds standardised).' if len(without_confounds) < n_subjects else ''} "
         f"Connectivity ({', '.join(kinds)}) was estimated with nilearn's "
         f"ConnectivityMeasure and the Ledoit-Wolf covariance estimator {cite('ledoit_wolf')}"
     )

@@ -26,14 +26,14 @@ record = provenance(
 )  # fmt: skip
 write_json(record, output.provenance)
 write_json(known, checksums)
-has_confounds = any(files["confounds"] for files in subjects.values())
+without_confounds = [label for label, files in subjects.items() if not files["confounds"]]
 with atomic_output(output.methods) as tmp:
     tmp.write_text(
         methods_text(
             config,
             len(subjects),
             n_volumes.values(),
-            has_confounds,
+            without_confounds,
             record["applied_regions"],
             excluded,
             n_regions=len(read_tsv(inputs.table, index_col=None)),
