@@ -97,8 +97,12 @@ def test_methods_text_says_the_demo_is_synthetic_and_names_counts_and_versions()
     assert f"regions_connectome 1.2.3, commit {'f' * 12})" in text
     config["subjects"] = "/data/subjects.tsv"
     assert "synthetic" not in methods_text(config, 3, [150], [], regions)
-    some = methods_text(config, 3, [150], ["07"], regions)
+    some = methods_text(
+        config, 3, [150], ["07"], regions, resampled={"to": "01", "subjects": ["07"]}
+    )
     assert "1 subject(s) without a confounds file, 07, were not denoised" in some
+    assert "The images of 07 were on other grids and were resampled" in some
+    assert "to the grid of 01, the grid most" in some
 
 
 def test_workflow_record_names_the_checkout_and_its_changes(tmp_path):

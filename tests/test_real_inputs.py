@@ -387,6 +387,15 @@ def test_checks_name_the_subject_and_the_file(tmp_path, grid):
         [("A", "good.nii.gz", adhd_176), ("B", "other_grid.nii.gz", adhd_176)], mismatch="resample"
     )
     assert resampled["resample"].tolist() == [False, True]
+    # one image off the grid the others share: it is resampled, even labelled first
+    odd_first = [("A", "other_grid.nii.gz", adhd_176), ("B", "good.nii.gz", adhd_176),
+                 ("C", "good_too.nii.gz", adhd_176)]  # fmt: skip
+    shutil.copy(good, tmp_path / "good_too.nii.gz")
+    resampled = check(odd_first, mismatch="resample")
+    assert resampled["resample"].tolist() == [True, False, False]
+    assert resampled["grid_reference"].tolist() == [False, True, False]
+    with pytest.raises(InputError, match=r"subject A: image .*other_grid.* grid of subject B"):
+        check(odd_first)
     with pytest.raises(
         InputError,
         match=r"subject B: confounds file .*0010042_regressors.csv has 176 rows "

@@ -353,9 +353,11 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
         timeseries job will (see :func:`regions_connectome.denoising.select_confounds`);
         None checks the images only.
     on_grid_mismatch : {"stop", "resample"}, default="stop"
-        What to do with an image whose shape or affine differs from that of
-        the input whose label sorts first (the reference, whatever the order
-        of the table): stop, or mark it to be resampled to that grid.
+        What to do with an image whose shape or affine differs from the grid
+        most inputs share (the reference: the first label, in sorted order,
+        on that grid, whatever the order of the table; one partial field of
+        view does not become everyone's grid): stop, or mark it to be
+        resampled to that grid.
     exclusions : dict or None, default=None
         The config's ``exclusions`` section (:func:`exclusion_reason`):
         subjects that fail a criterion, or whose inputs cannot be used when
@@ -364,8 +366,9 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
     Returns
     -------
     pandas.DataFrame
-        ``table`` with ``n_volumes``, ``resample`` (bool) and ``excluded``
-        (why the subject is left out, or None) columns added.
+        ``table`` with ``n_volumes``, ``resample`` (bool), ``grid_reference``
+        (bool: the input whose grid is the common grid) and ``excluded`` (why
+        the subject is left out, or None) columns added.
 
     Raises
     ------
@@ -381,14 +384,14 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
             f"subjects {label} and {func[0]} name the same image {func[1]}: "
             "each input must be its own scan"
         )
-    reference = None
     checked = {}
     # itertuples keeps each column's values (iterrows would turn a missing
     # confounds file into NaN under pandas 3's string columns).
     rows = sorted(zip(table.index, table.itertuples(index=False), strict=True), key=lambda r: r[0])
+    reference = _majority_grid(rows)
     for label, row in rows:
         try:
-            n_volumes, differs, grid, denoising = _check_input(
+            n_volumes, differs, _, denoising = _check_input(
                 label, row, reference, confounds_settings, on_grid_mismatch
             )
         except InputError as error:
@@ -396,8 +399,6 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
                 raise
             checked[label] = (0, False, f"unusable: {error}")
             continue
-        if reference is None:
-            reference = (label, row.func, grid)
         reason = exclusion_reason(exclusions, denoising, row.confounds)
         checked[label] = (n_volumes, differs, reason)
     if checked and all(reason for _, _, reason in checked.values()):
@@ -408,8 +409,45 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
     return table.assign(
         n_volumes=[checked[label][0] for label in table.index],
         resample=[checked[label][1] for label in table.index],
+        grid_reference=[reference is not None and label == reference[0] for label in table.index],
         excluded=_optional((checked[label][2] for label in table.index), table.index),
     )
+
+
+def _majority_grid(rows):
+    """(label, image, grid) of the first input, in label order, on the grid most share.
+
+    None if no image can be read (each is then reported by its own check).
+    """
+    import nibabel as nib
+
+    grids = {}
+    for label, row in rows:
+        try:
+            img = nib.load(row.func)
+        except Exception:  # noqa: BLE001 - reported with its subject by _check_input
+            continue
+        if len(img.shape) == 4:
+            grids[label] = (row.func, (img.shape[:3], img.affine))
+    if not grids:
+        return None
+    groups = []  # [first label, count], in label order
+    for label, (_, grid) in grids.items():
+        for group in groups:
+            if _same_grid(grid, grids[group[0]][1]):
+                group[1] += 1
+                break
+        else:
+            groups.append([label, 1])
+    label = max(groups, key=lambda group: group[1])[0]  # the first of the largest
+    return (label, *grids[label])
+
+
+def _same_grid(grid, other):
+    """Whether two (shape, affine) grids are one (affines within 1e-4 mm)."""
+    import numpy as np
+
+    return grid[0] == other[0] and np.allclose(grid[1], other[1], atol=1e-4)
 
 
 def _same_images(table):
@@ -453,7 +491,7 @@ def _check_input(label, row, reference, confounds_settings, on_grid_mismatch):
     grid = (shape[:3], img.affine)
     if reference is None:
         reference = (label, row.func, grid)
-    differs = grid[0] != reference[2][0] or not np.allclose(grid[1], reference[2][1], atol=1e-4)
+    differs = not _same_grid(grid, reference[2])
     if differs and on_grid_mismatch == "stop":
         zooms = np.round(img.header.get_zooms()[:3], 3).tolist()
         raise InputError(
@@ -615,8 +653,9 @@ def read_inputs_table(path):
         table["t_r"] = [None if v in ("", "n/a") else float(v) for v in table["t_r"]]
     if "n_volumes" in table:
         table["n_volumes"] = table["n_volumes"].astype(int)
-    if "resample" in table:
-        table["resample"] = table["resample"] == "True"
+    for flag in ("resample", "grid_reference"):
+        if flag in table:
+            table[flag] = table[flag] == "True"
     if "excluded" in table:
         table["excluded"] = _optional(
             (None if v in ("", "n/a") else v for v in table["excluded"]), table.index

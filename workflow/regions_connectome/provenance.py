@@ -306,7 +306,7 @@ def _confounds_sentence(columns, n_subjects, without_confounds):
 
 def methods_text(
     config, n_subjects, n_volumes, without_confounds=(), regions=None, excluded=None,
-    n_regions=None, software=None, code=None,
+    n_regions=None, software=None, code=None, resampled=None,
 ):  # fmt: skip
     """A methods paragraph generated from the configuration, with references.
 
@@ -331,6 +331,8 @@ def methods_text(
         :func:`software_versions`, named in the text.
     code : dict or None, default=None
         :func:`workflow_record`, named in the text.
+    resampled : dict or None, default=None
+        ``subjects`` whose images were resampled ``to`` the grid of a subject.
 
     Returns
     -------
@@ -366,6 +368,12 @@ def methods_text(
             f"{len(excluded)} further input(s) were excluded before the analysis: "
             + "; ".join(f"{label} ({record['reason']})" for label, record in excluded.items())
             + ". "
+        )
+    if resampled and resampled["subjects"]:
+        text += (
+            f"The images of {', '.join(resampled['subjects'])} were on other grids and were "
+            f"resampled (third-order spline) to the grid of {resampled['to']}, the grid most "
+            "inputs share. "
         )
     if regions is None:
         text += _learned_regions_sentences(config, cite)

@@ -4,6 +4,9 @@
 
 from pathlib import Path
 
+import pandas as pd
+from snakemake.logging import logger
+
 from regions_connectome.connectivity import GROUP_KINDS
 from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
 from regions_connectome.derivatives import (
@@ -39,7 +42,8 @@ DEMO_RECOVERY = config["subjects"] == "demo" and not APPLIED
 
 
 # The subjects of the group stages, and those excluded (exclusions: in the config).
-SUBJECTS, EXCLUDED = split_exclusions(resolve_inputs(config, workflow.is_main_process))
+INPUTS = resolve_inputs(config, workflow.is_main_process)
+SUBJECTS, EXCLUDED = split_exclusions(INPUTS)
 # The provenance job's checksums of the inputs, kept across runs.
 CHECKSUMS = ".snakemake/regions_connectome/checksums.json"
 # Per input, a stamp rewritten when its files changed, even to an older time
@@ -48,6 +52,19 @@ STAMPS = ".snakemake/regions_connectome/stamps"
 STAMPED = config["subjects"] != "demo"
 if STAMPED and workflow.is_main_process:
     write_input_stamps(SUBJECTS, STAMPS, CHECKSUMS)
+# The input whose grid is the common grid (its image serves for its grid even
+# if it is excluded), and those resampled to it.
+GRID_REFERENCE = (
+    INPUTS.index[INPUTS["grid_reference"]][0]
+    if INPUTS.get("grid_reference", pd.Series(dtype=bool)).any()
+    else min(INPUTS.index)
+)
+RESAMPLED = list(SUBJECTS.index[SUBJECTS["resample"]]) if "resample" in SUBJECTS else []
+if RESAMPLED and workflow.is_main_process:
+    logger.warning(
+        f"inputs.grid_mismatch: resample: the images of {', '.join(RESAMPLED)} are "
+        f"resampled to the grid of {GRID_REFERENCE}, the grid most inputs share"
+    )
 # Input label -> its path prefix in the derivatives dataset (the scan wildcard).
 SCAN = scan_prefixes(SUBJECTS.index)
 LABEL = {scan: label for label, scan in SCAN.items()}
@@ -102,9 +119,10 @@ def func_of(wildcards):
 
 
 def reference_func():
-    """The image whose grid is the common grid: the input whose label sorts first
-    (so that reordering the sample sheet does not change it)."""
-    return SUBJECTS.loc[min(SUBJECTS.index), "func"]
+    """The image whose grid is the common grid: the first input (in label order,
+    so that reordering the sample sheet does not change it) on the grid most
+    inputs share."""
+    return INPUTS.loc[GRID_REFERENCE, "func"]
 
 
 def func_stamp_of(wildcards):

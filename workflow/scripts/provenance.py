@@ -37,6 +37,7 @@ with atomic_output(output.methods) as tmp:
             record["applied_regions"],
             excluded,
             n_regions=len(read_tsv(inputs.table, index_col=None)),
+            resampled=params.resampled,
             software=record["software"],
             code=code,
         )

@@ -1,4 +1,4 @@
-"""One subject's image resampled to the common grid (the lowest label's)."""
+"""One subject's image resampled to the common grid (the one most inputs share)."""
 
 from script_setup import start
 
