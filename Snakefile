@@ -34,6 +34,10 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/provenance.smk"
 
 
+onstart:
+    set_aside_stale_outputs()
+
+
 # Every output of the contract: the rules' own outputs, for every subject and kind.
 rule all:
     default_target: True

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from conftest import run_snakemake, write_cohort
 from regions_connectome.denoising import Denoising
 from regions_connectome.derivatives import (
     DEMO_SPACE,
@@ -16,7 +18,9 @@ from regions_connectome.derivatives import (
     scan_prefix,
     scan_prefixes,
     seg_label,
+    set_aside,
     space_label,
+    stale_outputs,
     timeseries_metadata,
 )
 
@@ -98,3 +102,77 @@ def test_bep017_metadata():
         relmat = relmat_metadata(kind, ["a_timeseries.tsv"])
         assert relmat["Directed"] is False and relmat["StorageFormat"] == "Full"
         assert relmat["Sources"] == ["a_timeseries.tsv"] and kind in relmat["MeasureDescription"]
+
+
+def test_stale_outputs_are_what_the_configuration_does_not_produce(tmp_path):
+    results = tmp_path / "results"
+    run = "sub-01/func/sub-01_task-rest"
+    run2 = "sub-01/func/sub-01_task-rest_run-2"  # a second run of the subject, removed
+    gone = "sub-02/func/sub-02_task-rest"  # a subject removed
+    files = {
+        f"{run}_qc.tsv": False,
+        f"{run}_space-MNI_desc-epi_mask.nii.gz": False,
+        f"{run}_space-MNI_seg-DictLearning_timeseries.tsv": False,
+        f"{run}_space-MNI_seg-DictLearning_meas-correlation_relmat.tsv": False,
+        f"{run}_space-MNI_seg-DictLearning_meas-covariance_relmat.tsv": True,  # kind dropped
+        f"{run}_space-MNI_seg-CanICA_timeseries.tsv": True,  # other regions
+        f"{run2}_qc.tsv": True,
+        f"{gone}_space-MNI_seg-DictLearning_timeseries.tsv": True,
+        "group/meas-correlation_relmat.tsv": False,
+        "group/meas-covariance_relmat.tsv": True,
+        "group/exclusions.tsv": True,
+        "figures/network-0.png": False,
+        "figures/network-7.png": True,
+        "figures/matrix_meas-covariance.png": True,
+        f"figures/quality/{run.rsplit('/', 1)[1]}_quality.png": False,
+        "figures/quality/sub-02_task-rest_quality.png": True,
+        f"logs/subject_timeseries/{run}.log": False,
+        f"logs/subject_timeseries/{gone}.log": True,
+        f"benchmarks/reduce_subject/{run2}.tsv": True,
+        "logs/group_connectivity/meas-correlation.log": False,
+        "logs/plot_matrix/matrix_meas-covariance.log": True,
+        "logs/decompose.log": False,
+    }
+    for name in files:
+        (results / name).parent.mkdir(parents=True, exist_ok=True)
+        (results / name).write_text("x")
+    stale = stale_outputs(
+        results, {run}, "MNI", "DictLearning", {"correlation"}, range(5), ["group/exclusions.tsv"]
+    )
+    assert sorted(p.relative_to(results).as_posix() for p in stale) == sorted(
+        name for name, is_stale in files.items() if is_stale
+    )
+    folder = set_aside(results, stale, "20261127T120000")
+    assert folder == results / ".stale" / "20261127T120000"
+    for name, is_stale in files.items():
+        assert (results / name).exists() != is_stale
+        assert (folder / name).exists() == is_stale
+
+
+def test_results_hold_only_the_current_run_after_a_subject_and_a_kind_are_removed(tmp_path):
+    """For real: two runs in one folder, pybids asked afterwards."""
+    import warnings
+
+    from bids import BIDSLayout
+
+    sheet = write_cohort(tmp_path / "cohort", n_subjects=4)
+    config = {"subjects": str(sheet), "mask": "template",
+              "connectivity_kinds": ["correlation", "covariance"]}  # fmt: skip
+    run_snakemake(tmp_path, config=config)
+    first_three = tmp_path / "cohort" / "first_three.tsv"
+    first_three.write_text("".join(sheet.read_text().splitlines(keepends=True)[:4]))
+    smaller = {"subjects": str(first_three), "connectivity_kinds": ["correlation"]}
+    run_snakemake(tmp_path, config=config | smaller)
+    results = tmp_path / "results"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "no valid datasets": no derivatives/
+        layout = BIDSLayout(results, validate=False, derivatives=True)
+    runs = {"suffix": "timeseries", "extension": ".tsv", "return_type": "id"}
+    assert layout.get(target="subject", **runs) == ["01", "02", "03"]
+    names = [Path(f).name for f in layout.get(return_type="filename")]
+    assert names and not [n for n in names if "sub-04" in n or "meas-covariance" in n]
+    assert not list((results / "group").glob("meas-covariance*"))
+    assert not (results / "figures" / "matrix_meas-covariance.png").exists()
+    (stale,) = (results / ".stale").iterdir()
+    assert list(stale.glob("sub-04/func/*_timeseries.tsv"))
+    assert (stale / "group" / "meas-covariance_relmat.tsv").is_file()

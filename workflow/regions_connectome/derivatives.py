@@ -11,6 +11,7 @@ the workflow's own.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # BIDS entities an input's label may carry, in BIDS file-name order (after sub).
 SCAN_ENTITIES = ("ses", "task", "acq", "ce", "rec", "dir", "run", "echo", "part")
@@ -32,6 +33,7 @@ MEASURES = {
 # Files in the derivatives folder that are not BIDS (for the BIDS validator;
 # sourcedata/, where the demo cohort is written, is ignored by BIDS tools).
 BIDSIGNORE = (
+    ".stale/",
     "group/",
     "figures/",
     "logs/",
@@ -126,6 +128,105 @@ def output_entities(space, seg=None):
         ``_space-<space>_seg-<seg>``, without the entities that are None.
     """
     return (f"_space-{space}" if space else "") + (f"_seg-{seg}" if seg else "")
+
+
+def stale_outputs(results, runs, space, seg, kinds, components, dropped=()):
+    """Files under ``results/`` that the current configuration does not produce.
+
+    Per-run files, group matrices, figures, and the logs and benchmarks of
+    the jobs that made them. Left there, a removed subject's or an earlier configuration's files sit
+    beside the current ones, and BIDS tools (pybids) return them as results.
+
+    Parameters
+    ----------
+    results : str or pathlib.Path
+        The derivatives folder.
+    runs : collection of str
+        The current runs' prefixes (``sub-01/func/sub-01_task-rest``).
+    space, seg : str or None
+        The current ``space-`` and ``seg-`` labels (see :func:`output_entities`).
+    kinds : collection of str
+        The connectivity kinds in file names (``partialcorrelation``).
+    components : collection of int
+        The learned components (none for applied regions).
+    dropped : collection of str, default=()
+        Other files (relative to ``results``) the configuration does not
+        produce (``group/exclusions.tsv`` when nobody is excluded).
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    results = Path(results)
+    stale = [results / name for name in dropped if (results / name).is_file()]
+    # a run file's name: the run's, then what the workflow adds
+    added = re.compile(r"_(?:space|seg|desc|meas)-|_(?:qc|timeseries|relmat)\.")
+    for path in sorted(results.glob("sub-*/**/*")):
+        if not path.is_file():
+            continue
+        folder, name = path.relative_to(results).as_posix().rsplit("/", 1)
+        cut = added.search(name)
+        run = f"{folder}/{name[: cut.start()]}" if cut else None
+        entities = dict(re.findall(r"_(space|seg|meas|desc)-([A-Za-z0-9]+)", name))
+        # the QC row alone is named without the space
+        if (
+            run not in runs
+            or (entities.keys() & {"seg", "desc"} and entities.get("space") != space)
+            or entities.get("seg", seg) != seg
+            or entities.get("meas", next(iter(kinds))) not in kinds
+        ):
+            stale.append(path)
+    for path in sorted((results / "group").glob("meas-*_relmat.*")):
+        if path.name.split("_")[0].removeprefix("meas-") not in kinds:
+            stale.append(path)
+    for path in sorted((results / "figures").glob("matrix_meas-*.png")):
+        if path.stem.removeprefix("matrix_meas-") not in kinds:
+            stale.append(path)
+    for path in sorted((results / "figures").glob("network-*.png")):
+        if int(path.stem.removeprefix("network-")) not in set(components):
+            stale.append(path)
+    # jobs' logs and benchmarks: <rule>/<run>.log, <rule>/meas-<kind>.log, ...
+    for folder in ("logs", "benchmarks"):
+        for path in sorted((results / folder).glob("*/**/*")):
+            if not path.is_file():
+                continue
+            job = path.relative_to(results / folder).with_suffix("").as_posix().split("/", 1)[1]
+            kind = re.search(r"meas-([A-Za-z0-9]+)", job)
+            if (job.startswith("sub-") and job not in runs) or (kind and kind[1] not in kinds):
+                stale.append(path)
+    names = {run.rsplit("/", 1)[-1] for run in runs}
+    for path in sorted((results / "figures" / "quality").glob("sub-*_quality.png")):
+        if path.name.removesuffix("_quality.png") not in names:
+            stale.append(path)
+    return stale
+
+
+def set_aside(results, paths, when):
+    """Move files into ``results/.stale/<when>/``, keeping their place below it.
+
+    BIDS tools skip folders whose name starts with a dot; nothing is deleted.
+
+    Parameters
+    ----------
+    results : str or pathlib.Path
+        The derivatives folder.
+    paths : list of pathlib.Path
+        Files under ``results``.
+    when : str
+        The folder's name, e.g. the run's start time.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder they went to.
+    """
+    results = Path(results)
+    folder = results / ".stale" / when
+    for path in paths:
+        target = folder / path.relative_to(results)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+    return folder
 
 
 def seg_label(regions, method):

@@ -60,8 +60,17 @@ def extract_regions(components_img, params):
     ValueError
         If no region survives the threshold and ``min_region_size``.
     """
+    from nilearn.image import load_img
     from nilearn.regions import RegionExtractor
 
+    components_img = load_img(components_img)
+    if not np.asarray(components_img.dataobj).any():
+        raise ValueError(
+            "every component map is zero: the decomposition found no structure in so "
+            "few data (too few subjects or volumes for decomposition.n_components); "
+            "add subjects or lower decomposition.n_components (the region thresholds "
+            "cannot help)"
+        )
     extractor = RegionExtractor(
         components_img,
         **_kwargs(params, EXTRACTION_KEYS),

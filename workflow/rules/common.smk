@@ -14,7 +14,9 @@ from regions_connectome.derivatives import (
     output_entities,
     scan_prefixes,
     seg_label,
+    set_aside,
     space_label,
+    stale_outputs,
 )
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
@@ -231,6 +233,43 @@ def timeseries_params(wildcards):
     if params["t_r"] is None and t_r is not None and t_r == t_r:  # not NaN
         params["t_r"] = float(t_r)
     return params
+
+
+def set_aside_stale_outputs():
+    """Move what this configuration does not produce out of results/, before any job.
+
+    A removed or excluded subject's files, other kinds, regions or components
+    would otherwise stay beside the current results, and BIDS tools would
+    return them. They go to results/.stale/<time>/, which BIDS tools skip.
+    """
+    import time
+
+    learned = ["_desc-reduced_data.npy", "_desc-smoothed_bold.npz"]
+    unused = (learned if APPLIED else []) + (
+        [] if config["mask"] == "epi" and not APPLIED else ["_desc-epi_mask.nii.gz"]
+    )
+    dropped = [
+        f"{RUN.format(scan=scan).removeprefix('results/')}{suffix}"
+        for scan in SCAN.values()
+        for suffix in unused
+    ]
+    dropped += [] if EXCLUDING else ["group/exclusions.tsv"]
+    dropped += [] if DEMO_RECOVERY else ["group/demo_recovery.tsv"]
+    if APPLIED:
+        dropped += [
+            "group/components.nii.gz",
+            "group/mask.nii.gz",
+            "figures/components.png",
+        ]
+    stale = stale_outputs(
+        "results", set(SCAN.values()), SPACE, SEG, set(KINDS), COMPONENTS, dropped
+    )
+    if stale:
+        folder = set_aside("results", stale, time.strftime("%Y%m%dT%H%M%S"))
+        logger.warning(
+            f"{len(stale)} file(s) in results/ that this configuration does not produce "
+            f"(inputs, kinds, regions or components of an earlier run) moved to {folder}"
+        )
 
 
 def pick(section, keys):
