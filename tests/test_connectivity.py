@@ -256,3 +256,26 @@ def test_tangent_matrices_refuse_nan_naming_the_subject():
         tangent_matrices(series, subjects=["01", "02", "03"])
     with pytest.raises(ValueError, match=r"subject\(s\) \[1\]"):
         tangent_matrices(series)
+
+
+def test_the_long_table_holds_each_pair_of_each_matrix_once(tmp_path):
+    import pandas as pd
+
+    from regions_connectome.connectivity import write_long_table
+    from regions_connectome.io import write_tsv
+
+    labels = ["a", "b", "c"]
+    first = pd.DataFrame([[1.0, 0.5, np.nan], [0.5, 1.0, -0.25], [np.nan, -0.25, 1.0]],
+                         index=labels, columns=labels)  # fmt: skip
+    files = []
+    for key, matrix in {("01", "correlation"): first, ("02", "covariance"): 2 * first}.items():
+        path = tmp_path / f"{key[0]}_{key[1]}.tsv"
+        write_tsv(matrix, path)
+        files.append((key, path))
+    write_long_table(files, tmp_path / "long.tsv")
+    table = pd.read_csv(tmp_path / "long.tsv", sep="\t", dtype={"subject": str})
+    assert table.columns.tolist() == ["subject", "kind", "region_a", "region_b", "value"]
+    assert len(table) == 2 * 6
+    row = table.query("subject == '02' and region_a == 'b' and region_b == 'c'")
+    assert row["kind"].item() == "covariance" and row["value"].item() == -0.5
+    assert table.query("region_a == 'a' and region_b == 'c'")["value"].isna().all()

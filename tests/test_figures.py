@@ -120,3 +120,22 @@ def test_every_colour_is_named_with_the_tables_labels(planted, tmp_path, monkeyp
         [labels[k] for k in of_component_1],
         [colours[k] for k in of_component_1],
     )
+
+
+def test_figures_of_many_regions_stay_bounded(tmp_path):
+    """1000 regions: at most MAX_EDGES edges, a matrix figure of bounded size without labels."""
+    import struct
+
+    from regions_connectome import figures
+
+    n = 1000
+    rng = np.random.default_rng(0)
+    matrix = np.corrcoef(rng.standard_normal((300, n)).T)
+    cutoff = edge_cutoff(matrix, "90%")
+    edges = np.abs(matrix[np.tril_indices(n, k=-1)])
+    assert (edges >= cutoff).sum() == figures.MAX_EDGES < (edges >= np.percentile(edges, 90)).sum()
+    labels = [f"region{k:04d}" for k in range(n)]
+    path = tmp_path / "matrix.png"
+    figures.plot_matrix(pd.DataFrame(matrix, index=labels, columns=labels), path, dpi=50)
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])  # the PNG header
+    assert width <= 0.3 * figures.MAX_LABELS * 50 + 3 * 50 and height <= width

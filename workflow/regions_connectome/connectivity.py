@@ -584,36 +584,41 @@ def relmat_keys(relmat_files):
     return keys
 
 
-def long_table(matrices):
+def write_long_table(matrices, path):
     """All matrices as one tidy table, one row per subject, kind and region pair.
+
+    Written one matrix at a time, so that memory holds one matrix whatever
+    the number of subjects (1000 regions: 500,500 rows per matrix).
 
     Parameters
     ----------
-    matrices : dict of (str, str) to pandas.DataFrame
-        Labelled square matrices by (subject, kind).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``subject``, ``kind``, ``region_a``, ``region_b``, ``value``;
-        each unordered pair of regions once (``region_a`` before ``region_b``
-        in the matrix order), the diagonal included.
+    matrices : iterable of ((str, str), str or pathlib.Path)
+        ((subject, kind), the matrix's TSV), as :func:`relmat_keys` gives them.
+    path : str or pathlib.Path
+        TSV to write (atomically): columns ``subject``, ``kind``,
+        ``region_a``, ``region_b``, ``value``; each unordered pair of regions
+        once (``region_a`` before ``region_b`` in the matrix order), the
+        diagonal included.
     """
     import pandas as pd
 
-    frames = []
-    for (subject, kind), matrix in matrices.items():
-        rows, columns = np.triu_indices(len(matrix))
-        labels = np.asarray(matrix.index)
-        frames.append(
-            pd.DataFrame(
+    from regions_connectome.io import atomic_output, read_tsv
+
+    columns = ["subject", "kind", "region_a", "region_b", "value"]
+    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
+        stream.write("\t".join(columns) + "\n")
+        for (subject, kind), matrix_path in matrices:
+            matrix = read_tsv(matrix_path)
+            rows, cols = np.triu_indices(len(matrix))
+            labels = np.asarray(matrix.index)
+            frame = pd.DataFrame(
                 {
                     "subject": subject,
                     "kind": kind,
                     "region_a": labels[rows],
-                    "region_b": labels[columns],
-                    "value": matrix.to_numpy()[rows, columns],
+                    "region_b": labels[cols],
+                    "value": matrix.to_numpy()[rows, cols],
                 }
             )
-        )
-    return pd.concat(frames, ignore_index=True)
+            frame.to_csv(stream, sep="\t", index=False, header=False, float_format="%.9g",
+                         na_rep="n/a")  # fmt: skip

@@ -24,6 +24,10 @@ def _save(figure, path, dpi):
 
 # A legend names each colour up to this many regions; beyond, regions.tsv does.
 MAX_LEGEND = 40
+# Matrix figures name their rows and columns up to this many regions.
+MAX_LABELS = 60
+# Connectome figures draw at most this many edges, the strongest.
+MAX_EDGES = 500
 
 
 def region_colours(n):
@@ -205,11 +209,13 @@ def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
             else f"{kind.capitalize()} between {n} regions"
         )
     vmax = matrix_range(matrix.to_numpy(), kind)
-    size = max(6.0, 0.3 * n + 3)
+    # Sized and labelled for up to MAX_LABELS regions; beyond, a fixed size
+    # without labels (1000 regions would need a 30,000-pixel figure).
+    size = min(max(6.0, 0.3 * n + 3), 0.3 * MAX_LABELS + 3)
     figure = plt.figure(figsize=(size, size * 0.85))
     nilearn_plot_matrix(
         matrix.to_numpy(),
-        labels=list(matrix.index),
+        labels=list(matrix.index) if n <= MAX_LABELS else None,
         vmin=-vmax,
         vmax=vmax,
         colorbar=True,
@@ -250,7 +256,7 @@ def edge_cutoff(values, edge_threshold):
     A percentile is taken over the edges (the matrix's lower triangle without
     its diagonal), as nilearn's ``plot_connectome`` does; the static and the
     interactive connectome are both given this number, so they show the
-    same edges.
+    same edges: at most :data:`MAX_EDGES`, the strongest.
 
     Parameters
     ----------
@@ -265,11 +271,17 @@ def edge_cutoff(values, edge_threshold):
     """
     from scipy.stats import scoreatpercentile
 
+    edges = np.abs(values[np.tril_indices_from(values, k=-1)])
     if isinstance(edge_threshold, str):
-        edges = np.abs(values[np.tril_indices_from(values, k=-1)])
         percentile = float(edge_threshold.rstrip("%"))
-        return float(scoreatpercentile(edges, percentile)) if edges.size else 0.0
-    return float(edge_threshold)
+        cutoff = float(scoreatpercentile(edges, percentile)) if edges.size else 0.0
+    else:
+        cutoff = float(edge_threshold)
+    if (edges >= cutoff).sum() > MAX_EDGES:
+        # a drawing of 50,000 edges (1000 regions at 90%) says nothing and
+        # takes minutes and gigabytes: the strongest MAX_EDGES only
+        cutoff = float(np.sort(edges)[-MAX_EDGES])
+    return cutoff
 
 
 def plot_connectome(matrix, coords, path, edge_threshold="90%", title=None, dpi=100):
@@ -431,11 +443,12 @@ def plot_group_quality(matrices, group, path, dpi=100):
     from regions_connectome.quality import distance_to_group, off_diagonal
 
     labels = list(matrices)
-    width = max(10.0, 0.35 * len(labels) + 6)
+    named = len(labels) <= MAX_LABELS
+    width = max(10.0, 0.35 * min(len(labels), MAX_LABELS) + 6)
     figure, (values, spread) = plt.subplots(1, 2, figsize=(width, 4))
     values.boxplot(
         [off_diagonal(m) for m in matrices.values()] + [off_diagonal(group)],
-        tick_labels=labels + ["mean"],
+        tick_labels=(labels if named else [""] * len(labels)) + ["mean"],
         flierprops={"markersize": 2},
     )
     values.set_ylabel("correlation (off-diagonal)")
@@ -443,7 +456,10 @@ def plot_group_quality(matrices, group, path, dpi=100):
     values.tick_params(axis="x", rotation=90)
     distances = distance_to_group([m.to_numpy() for m in matrices.values()], group.to_numpy())
     spread.bar(range(len(labels)), distances, color="tab:blue")
-    spread.set_xticks(range(len(labels)), labels, rotation=90)
+    if named:
+        spread.set_xticks(range(len(labels)), labels, rotation=90)
+    else:
+        spread.set_xlabel(f"{len(labels)} subjects (group/qc.tsv names them)")
     spread.set_ylabel("RMS difference to the group mean")
     spread.set_title("subjects around the group mean")
     figure.tight_layout()

@@ -4,8 +4,6 @@ from script_setup import start
 
 start(snakemake)
 
-from regions_connectome.connectivity import long_table, relmat_keys
-from regions_connectome.io import read_tsv, write_tsv
+from regions_connectome.connectivity import relmat_keys, write_long_table
 
-matrices = {key: read_tsv(path) for key, path in relmat_keys(snakemake.input.relmats)}
-write_tsv(long_table(matrices), snakemake.output.table, index=False)
+write_long_table(relmat_keys(snakemake.input.relmats), snakemake.output.table)
