@@ -279,3 +279,35 @@ def test_the_long_table_holds_each_pair_of_each_matrix_once(tmp_path):
     row = table.query("subject == '02' and region_a == 'b' and region_b == 'c'")
     assert row["kind"].item() == "covariance" and row["value"].item() == -0.5
     assert table.query("region_a == 'a' and region_b == 'c'")["value"].isna().all()
+
+
+def test_runs_are_combined_per_participant_before_the_group():
+    from regions_connectome.connectivity import combine_runs, group_mean
+
+    a = np.array([[1.0, 0.2], [0.2, 1.0]])
+    b = np.array([[1.0, 0.6], [0.6, 1.0]])
+    c = np.array([[1.0, np.nan], [np.nan, 1.0]])
+    labels = ["01_task-rest_run-1", "01_task-rest_run-2", "02_task-rest", "03_ses-A_task-rest"]
+    units, names = combine_runs([a, b, a, c], labels)
+    assert names == ["01", "02", "03"]
+    np.testing.assert_allclose(units[0], (a + b) / 2)
+    group = group_mean(units, names)
+    assert group[0, 1] == pytest.approx((0.4 + 0.2) / 2)  # 03 lacks the pair
+    runs, names = combine_runs([a, b, a, c], labels, unit="run")
+    assert names == labels and group_mean(runs, names)[0, 1] == pytest.approx(1.0 / 3)
+
+
+def test_the_tangent_reference_counts_each_participant_once():
+    from regions_connectome.connectivity import tangent_matrices
+
+    rng = np.random.default_rng(0)
+    series = [rng.standard_normal((80, 4)) @ rng.standard_normal((4, 4)) for _ in range(4)]
+    labels = ["01_run-1", "01_run-2", "02", "03"]
+    matrices, group = tangent_matrices(series, labels, unit="participant")
+    measure = ConnectivityMeasure(kind="tangent")
+    measure.fit([np.concatenate(series[:2]), series[2], series[3]])
+    np.testing.assert_allclose(group, measure.mean_, atol=1e-12)
+    for ours, theirs in zip(matrices, measure.transform(series), strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    _, by_run = tangent_matrices(series, labels, unit="run")
+    assert not np.allclose(by_run, group)

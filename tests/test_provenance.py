@@ -103,6 +103,9 @@ def test_methods_text_says_the_demo_is_synthetic_and_names_counts_and_versions()
     assert "1 subject(s) without a confounds file, 07, were not denoised" in some
     assert "The images of 07 were on other grids and were resampled" in some
     assert "to the grid of 01, the grid most" in some
+    runs = methods_text(config, 5, [150], [], regions, n_participants=3)
+    assert "data of 3 participants (5 runs, 150 volumes each)" in runs
+    assert "count each participant once" in runs
 
 
 def test_workflow_record_names_the_checkout_and_its_changes(tmp_path):

@@ -146,3 +146,26 @@ def test_qc_fc_finds_motion_planted_to_leak_into_connectivity(tmp_path):
     assert leaky["percent_significant"] > 30 and leaky["percent_significant_fdr"] > 20
     assert leaky["median_abs_qcfc"] > 2 * clean["median_abs_qcfc"]
     assert leaky["distance_dependence"] < -0.15
+
+
+def test_qcfc_counts_each_participant_once():
+    from regions_connectome.quality import qc_fc, qcfc_table
+
+    rng = np.random.default_rng(0)
+    labels = ["r0", "r1", "r2"]
+    runs = ["01_run-1", "01_run-2", "02", "03", "04"]
+    matrices = {}
+    for run in runs:
+        m = rng.uniform(-1, 1, (3, 3))
+        matrices[run] = pd.DataFrame((m + m.T) / 2, index=labels, columns=labels)
+    qc = pd.DataFrame({"mean_fd": rng.uniform(0.05, 0.5, len(runs))}, index=runs)
+    regions = pd.DataFrame({"label": labels, "x": [0, 10, 20], "y": [0, 0, 0], "z": [0, 5, 0]})
+    edges, summary, _ = qcfc_table(matrices, qc, regions, unit="participant")
+    first = (matrices["01_run-1"].to_numpy() + matrices["01_run-2"].to_numpy()) / 2
+    expected, _ = qc_fc(
+        [first] + [matrices[r].to_numpy() for r in runs[2:]],
+        [qc["mean_fd"].iloc[:2].mean(), *qc["mean_fd"].iloc[2:]],
+        regions[["x", "y", "z"]].to_numpy(dtype=float),
+    )
+    assert summary["n_subjects"] == 4
+    np.testing.assert_allclose(edges["qcfc"], expected["qcfc"], atol=1e-12)

@@ -452,6 +452,27 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
         assert sidecar["denoising"]["options"] == {"fd_threshold": 0.2}
         assert "trans_x_derivative1_power2" in sidecar["confounds_regressed_out"]
     assert not list((tmp_path / "results").glob("sub-03/func/*nback*")), "the task filter holds"
+    # the group counts participants: 01's two runs are averaged first
+    group = json.loads((tmp_path / "results/group/meas-correlation_relmat.json").read_text())
+    assert group["unit"] == "participant" and group["participants"] == ["01", "02", "03"]
+    assert group["n_participants"] == 3 and group["n_subjects"] == 4
+    runs = {
+        label: pd.read_csv(
+            run_file(tmp_path / "results", label, "_meas-correlation_relmat.tsv"), sep="\t",
+            index_col=0,
+        ).to_numpy()
+        for label in labels
+    }  # fmt: skip
+    by_participant = [
+        np.nanmean([runs["01_task-rest_run-1"], runs["01_task-rest_run-2"]], axis=0),
+        runs["02_ses-A_task-rest"],
+        runs["03_task-rest"],
+    ]
+    mean = pd.read_csv(tmp_path / "results/group/meas-correlation_relmat.tsv", sep="\t",
+                       index_col=0).to_numpy()  # fmt: skip
+    np.testing.assert_allclose(mean, np.nanmean(by_participant, axis=0), atol=1e-8)
+    methods = (tmp_path / "results" / "methods.md").read_text()
+    assert "3 participants (4 runs" in methods and "each participant once" in methods
     sidecar = json.loads(
         run_file(tmp_path / "results", "03_task-rest", "_timeseries.json").read_text()
     )

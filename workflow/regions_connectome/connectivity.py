@@ -351,7 +351,7 @@ def subject_matrices(timeseries, kinds, source="the subject"):
 GROUP_KINDS = ("tangent",)
 
 
-def tangent_matrices(timeseries, subjects=None):
+def tangent_matrices(timeseries, subjects=None, unit="run"):
     """Every subject's matrix in the tangent space of the group, and its reference.
 
     ``ConnectivityMeasure(kind="tangent")`` fitted on the whole group, on the
@@ -362,13 +362,18 @@ def tangent_matrices(timeseries, subjects=None):
     timeseries : sequence of numpy.ndarray, shape (n_volumes_i, n_regions)
         Regional timeseries, one array per subject (lengths may differ).
     subjects : sequence of str or None, default=None
-        Subject labels, in the same order, named in errors (positions if
+        Input labels, in the same order, named in errors (positions if
         ``None``).
+    unit : {"run", "participant"}, default="run"
+        What the group reference is fitted on: each input, or each
+        participant once (its runs' timeseries joined, so that a participant
+        with three runs does not weigh three times). Every input is then
+        projected on that reference.
 
     Returns
     -------
     matrices : list of numpy.ndarray, shape (n_regions, n_regions)
-        One per subject, in the order given.
+        One per input, in the order given.
     group : numpy.ndarray, shape (n_regions, n_regions)
         The group reference (``ConnectivityMeasure.mean_``, the geometric mean
         of the subjects' covariances).
@@ -391,7 +396,16 @@ def tangent_matrices(timeseries, subjects=None):
     if bad:
         raise ValueError(f"non-finite values in the timeseries of subject(s) {bad}")
     measure = ConnectivityMeasure(kind="tangent")
-    fitted = list(measure.fit_transform(series))
+    if unit == "participant" and subjects is not None:
+        from regions_connectome.derivatives import participant_of
+
+        joined = {}
+        for name, ts in zip(names, series, strict=True):
+            joined.setdefault(participant_of(name), []).append(ts)
+        measure.fit([np.concatenate(runs) for runs in joined.values()])
+        fitted = list(measure.transform(series))
+    else:
+        fitted = list(measure.fit_transform(series))
     bad = [name for name, m in zip(names, fitted, strict=True) if not np.isfinite(m).all()]
     if bad:
         raise ValueError(
@@ -456,7 +470,7 @@ def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, r
     }
 
 
-def group_relmat_sidecar(kind, subject_sidecars, regions_img):
+def group_relmat_sidecar(kind, subject_sidecars, regions_img, unit="run"):
     """The JSON sidecar of the group matrix of one kind.
 
     Parameters
@@ -467,12 +481,15 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img):
         The subjects' matrix sidecars (:func:`subject_relmat_sidecar`).
     regions_img : str
         The regions image.
+    unit : {"run", "participant"}, default="run"
+        What the group statistic counts once (see :func:`combine_runs`).
 
     Returns
     -------
     dict
-        Kind, estimator, what the group matrix is, and the subjects it is
-        made of with their volumes and the regions each lacks.
+        Kind, estimator, what the group matrix is, and the inputs and
+        participants it is made of with their volumes and the regions each
+        lacks.
     """
     statistic = (
         "group reference of the tangent space (ConnectivityMeasure.mean_, the geometric "
@@ -481,17 +498,25 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img):
         else "mean of the subjects' matrices, each region pair over the subjects that "
         "have signal in both regions"
     )
-    from regions_connectome.derivatives import relmat_metadata
+    if unit == "participant":
+        statistic += "; each participant counted once (its runs' matrices averaged first" + (
+            "; for the reference, its runs' timeseries joined)" if kind in GROUP_KINDS else ")"
+        )
+    from regions_connectome.derivatives import participant_of, relmat_metadata
 
     subjects = [sidecar["subject"] for sidecar in subject_sidecars]
     sources = [sidecar["timeseries"] for sidecar in subject_sidecars]
+    participants = list(dict.fromkeys(participant_of(s) for s in subjects))
     return relmat_metadata(kind, sources) | {
         "kind": kind,
         "estimator": _estimator(kind),
         "statistic": statistic,
         "regions_img": regions_img,
+        "unit": unit,
         "subjects": subjects,
         "n_subjects": len(subjects),
+        "participants": participants,
+        "n_participants": len(participants),
         "n_volumes_kept": {s["subject"]: s["n_volumes_kept"] for s in subject_sidecars},
         "regions_without_signal": {
             s["subject"]: s["regions_without_signal"]
@@ -499,6 +524,45 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img):
             if s.get("regions_without_signal")
         },
     }
+
+
+def combine_runs(values, labels, unit="participant"):
+    """One value per unit of the group stages: a participant's runs averaged.
+
+    Parameters
+    ----------
+    values : sequence of array-like
+        One per input (run), e.g. its matrix or its mean framewise displacement.
+    labels : sequence of str
+        The inputs' labels, in the same order.
+    unit : {"participant", "run"}, default="participant"
+        ``"run"`` keeps every input as it is.
+
+    Returns
+    -------
+    combined : list of numpy.ndarray
+        The mean of each participant's runs (NaN-aware: an entry a run lacks
+        is the mean of the runs that have it), in order of first appearance.
+    units : list of str
+        The participants (or the labels, for ``"run"``).
+    """
+    from regions_connectome.derivatives import participant_of
+
+    values = [np.asarray(v, dtype=float) for v in values]
+    if unit == "run":
+        return values, list(labels)
+    groups = {}
+    for label, value in zip(labels, values, strict=True):
+        groups.setdefault(participant_of(label), []).append(value)
+    combined = []
+    for runs in groups.values():
+        stacked = np.stack(runs)
+        counts = np.sum(~np.isnan(stacked), axis=0)
+        sums = np.nansum(stacked, axis=0)
+        combined.append(
+            np.divide(sums, counts, out=np.full(counts.shape, np.nan), where=counts > 0)
+        )
+    return combined, list(groups)
 
 
 def group_mean(matrices, subjects):

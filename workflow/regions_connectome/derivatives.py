@@ -84,6 +84,21 @@ def scan_prefix(label):
     return f"{folder}func/{name}"
 
 
+def participant_of(label):
+    """The participant an input label belongs to: its subject entity.
+
+    Parameters
+    ----------
+    label : str
+        ``01``, ``01_ses-A_task-rest_run-2``...
+
+    Returns
+    -------
+    str
+    """
+    return label.split("_", 1)[0]
+
+
 def scan_prefixes(labels):
     """Each input label's derivatives path prefix (:func:`scan_prefix`).
 

@@ -306,7 +306,7 @@ def _confounds_sentence(columns, n_subjects, without_confounds):
 
 def methods_text(
     config, n_subjects, n_volumes, without_confounds=(), regions=None, excluded=None,
-    n_regions=None, software=None, code=None, resampled=None,
+    n_regions=None, software=None, code=None, resampled=None, n_participants=None,
 ):  # fmt: skip
     """A methods paragraph generated from the configuration, with references.
 
@@ -333,6 +333,9 @@ def methods_text(
         :func:`workflow_record`, named in the text.
     resampled : dict or None, default=None
         ``subjects`` whose images were resampled ``to`` the grid of a subject.
+    n_participants : int or None, default=None
+        Number of participants, where inputs are runs (several per
+        participant); the group unit is ``config["group_unit"]``.
 
     Returns
     -------
@@ -351,9 +354,19 @@ def methods_text(
     volumes = f"{lengths[0]}" if len(lengths) == 1 else f"{lengths[0]} to {lengths[-1]}"
     software = software or {}
     nilearn = f"nilearn {software['nilearn']}" if "nilearn" in software else "nilearn"
+    if n_participants is not None and n_participants != n_subjects:
+        unit = config.get("group_unit", "participant")
+        who = f"{n_participants} participants ({n_subjects} runs, {volumes} volumes each)"
+        counted = (
+            "Group statistics count each participant once, its runs averaged first. "
+            if unit == "participant"
+            else "Group statistics count each run as a unit. "
+        )
+    else:
+        who, counted = f"{n_subjects} subjects ({volumes} volumes each)", ""
     text = (
-        f"Resting-state fMRI data of {n_subjects} subjects ({volumes} volumes each) were "
-        f"analysed with {nilearn} {cite('nilearn')}. "
+        f"Resting-state fMRI data of {who} were analysed with {nilearn} {cite('nilearn')}. "
+        + counted
     )
     if config.get("subjects") == "demo":
         demo = config["demo"]

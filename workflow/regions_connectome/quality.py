@@ -226,7 +226,7 @@ def qc_fc(matrices, mean_fd, coords, alpha=0.05):
     return edges, summary
 
 
-def qcfc_table(matrices, qc, regions):
+def qcfc_table(matrices, qc, regions, unit="run"):
     """QC-FC of labelled matrices (:func:`qc_fc`), with its table of edges.
 
     Parameters
@@ -237,26 +237,29 @@ def qcfc_table(matrices, qc, regions):
         The group QC table, indexed by input label, with ``mean_fd``.
     regions : pandas.DataFrame
         The regions table: ``label`` and centres ``x``, ``y``, ``z``.
+    unit : {"run", "participant"}, default="run"
+        With ``"participant"``, each participant's runs are averaged first
+        (matrices and mean FD), so that a participant counts once.
 
     Returns
     -------
     edges : dict of numpy.ndarray
     summary : dict
-        As :func:`qc_fc` returns them.
+        As :func:`qc_fc` returns them (``n_subjects`` counts the units).
     table : pandas.DataFrame
         One row per edge: ``region_a``, ``region_b`` (labels), ``distance``,
         ``qcfc``, ``p``, ``n_subjects``.
     """
     import pandas as pd
 
+    from regions_connectome.connectivity import combine_runs
+
     subjects = list(matrices)
     labels = list(next(iter(matrices.values())).columns)
     centres = regions.set_index("label").loc[labels, ["x", "y", "z"]]
-    edges, summary = qc_fc(
-        [matrices[s].loc[labels, labels].to_numpy() for s in subjects],
-        qc.loc[subjects, "mean_fd"].to_numpy(dtype=float),
-        centres.to_numpy(dtype=float),
-    )
+    units, _ = combine_runs([matrices[s].loc[labels, labels] for s in subjects], subjects, unit)
+    fd, _ = combine_runs(qc.loc[subjects, "mean_fd"].to_numpy(dtype=float), subjects, unit)
+    edges, summary = qc_fc(units, np.asarray(fd), centres.to_numpy(dtype=float))
     names = np.asarray(labels)
     table = pd.DataFrame(
         {

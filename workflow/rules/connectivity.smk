@@ -59,6 +59,7 @@ rule group_connectivity:
         runtime=10,
     params:
         kind=kind_of,
+        unit=config["group_unit"],
     script:
         "../scripts/group_connectivity.py"
 
@@ -89,6 +90,7 @@ rule tangent_connectivity:
         runtime=10,
     params:
         subjects=list(SUBJECTS.index),
+        unit=config["group_unit"],
     script:
         "../scripts/tangent_connectivity.py"
 

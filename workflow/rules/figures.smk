@@ -191,6 +191,7 @@ rule plot_quality:
     params:
         subjects=subject_files(),
         confounds=config["confounds"],
+        unit=config["group_unit"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_quality.py"

@@ -1,4 +1,4 @@
-"""The group matrix of a subject-level kind: the mean of the subjects' matrices."""
+"""The group matrix of a subject-level kind: the mean over participants (or runs)."""
 
 from script_setup import start
 
@@ -9,15 +9,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from regions_connectome.connectivity import group_mean, group_relmat_sidecar
+from regions_connectome.connectivity import combine_runs, group_mean, group_relmat_sidecar
 from regions_connectome.io import read_tsv, write_json, write_tsv
 
 matrices = [read_tsv(path) for path in snakemake.input.relmats]
 sidecars = [json.loads(Path(path).read_text()) for path in snakemake.input.sidecars]
 labels = pd.Index(matrices[0].columns, name="region")
-group = group_mean([m.to_numpy() for m in matrices], [s["subject"] for s in sidecars])
+units, names = combine_runs(
+    [m.to_numpy() for m in matrices], [s["subject"] for s in sidecars], snakemake.params.unit
+)
+group = group_mean(units, names)
 write_tsv(pd.DataFrame(group, index=labels, columns=labels), snakemake.output.group)
 write_json(
-    group_relmat_sidecar(snakemake.params.kind, sidecars, snakemake.input.regions),
+    group_relmat_sidecar(
+        snakemake.params.kind, sidecars, snakemake.input.regions, snakemake.params.unit
+    ),
     snakemake.output.group_sidecar,
 )

@@ -17,7 +17,7 @@ for (label, files), path in zip(params.subjects.items(), output.subjects, strict
     plot_subject_quality(label, confounds, matrices[label], path, dpi=params.dpi)
 plot_group_quality(matrices, read_tsv(inputs.group), output.group, dpi=params.dpi)
 edges, summary, table = qcfc_table(
-    matrices, read_tsv(inputs.qc, labels="subject"), read_tsv(inputs.regions)
+    matrices, read_tsv(inputs.qc, labels="subject"), read_tsv(inputs.regions), params.unit
 )
 write_json(summary | {"kind": "correlation", "confounds": params.confounds}, output.qcfc_summary)
 write_tsv(table, output.qcfc_table, index=False)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from regions_connectome import __version__
-from regions_connectome.derivatives import BIDSIGNORE, dataset_description
+from regions_connectome.derivatives import BIDSIGNORE, dataset_description, participant_of
 from regions_connectome.io import atomic_output, read_tsv, write_json
 from regions_connectome.provenance import methods_text, provenance, workflow_record
 
@@ -38,6 +38,7 @@ with atomic_output(output.methods) as tmp:
             excluded,
             n_regions=len(read_tsv(inputs.table, index_col=None)),
             resampled=params.resampled,
+            n_participants=len({participant_of(label) for label in subjects}),
             software=record["software"],
             code=code,
         )

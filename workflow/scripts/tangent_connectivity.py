@@ -19,7 +19,9 @@ from regions_connectome.io import read_tsv, write_json, write_tsv
 subjects = snakemake.params.subjects
 timeseries = [read_tsv(path) for path in snakemake.input.timeseries]
 labels = pd.Index(timeseries[0].columns, name="region")
-matrices, group = tangent_matrices([ts.to_numpy() for ts in timeseries], subjects)
+matrices, group = tangent_matrices(
+    [ts.to_numpy() for ts in timeseries], subjects, snakemake.params.unit
+)
 sidecars = [
     subject_relmat_sidecar("tangent", subject, json.loads(Path(source).read_text()), ts, regions)
     for subject, source, ts, regions in zip(
@@ -37,6 +39,6 @@ for matrix, sidecar, path, sidecar_path in zip(
     write_json(sidecar, sidecar_path)
 write_tsv(pd.DataFrame(group, index=labels, columns=labels), snakemake.output.group)
 write_json(
-    group_relmat_sidecar("tangent", sidecars, snakemake.input.regions),
+    group_relmat_sidecar("tangent", sidecars, snakemake.input.regions, snakemake.params.unit),
     snakemake.output.group_sidecar,
 )
