@@ -207,7 +207,8 @@ def stale_outputs(results, runs, space, seg, kinds, components, dropped=()):
                 continue
             job = path.relative_to(results / folder).with_suffix("").as_posix().split("/", 1)[1]
             kind = re.search(r"meas-([A-Za-z0-9]+)", job)
-            if (job.startswith("sub-") and job not in runs) or (kind and kind[1] not in kinds):
+            of_a_run = job.startswith("sub-") and "/" in job  # not the demo's sub-<n>
+            if (of_a_run and job not in runs) or (kind and kind[1] not in kinds):
                 stale.append(path)
     names = {run.rsplit("/", 1)[-1] for run in runs}
     for path in sorted((results / "figures" / "quality").glob("sub-*_quality.png")):
