@@ -57,3 +57,4 @@ rule all:
         rules.plot_quality.output,
         rules.provenance.output,
         rules.exclusions.output if EXCLUDING else [],
+        rules.inputs_ledger.output,

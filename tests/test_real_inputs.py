@@ -141,6 +141,29 @@ def test_a_label_the_dataset_lacks_stops_instead_of_selecting_nobody(tree, filte
         bids_inputs(tree, **filters)
 
 
+def test_a_participant_without_the_space_asked_for_is_not_left_out_silently(tree, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tree, copy)
+    for path in (copy / "sub-02").rglob("*space-MNI152NLin2009cAsym*"):
+        path.rename(path.with_name(path.name.replace("MNI152NLin2009cAsym", "T1w")))
+    with pytest.raises(
+        InputError, match=r"subject\(s\) \['02'\] .* none in space MNI152NLin2009cAsym"
+    ):
+        bids_inputs(copy)
+    # said to leave it out, it is left out
+    assert "02_ses-A_task-rest" not in bids_inputs(copy, exclude_participant_label=["02"]).index
+
+
+def test_a_file_whose_entities_pybids_cuts_is_refused(tree, tmp_path):
+    """``task-rest-eyes`` reads as task ``rest`` in pybids: two files could become one."""
+    copy = tmp_path / "copy"
+    shutil.copytree(tree, copy)
+    for path in list((copy / "sub-03").rglob("*task-nback*")):
+        path.rename(path.with_name(path.name.replace("task-nback", "task-rest-eyes")))
+    with pytest.raises(InputError, match=r"task-rest-eyes.*reads its entities as '03_task-rest'"):
+        bids_inputs(copy)
+
+
 def test_the_inputs_table_saved_for_cluster_jobs_reads_back_the_same(tree, tmp_path):
     table = check_inputs(bids_inputs(tree), COLUMNS_ALL)
     table.loc["03_task-rest", "confounds"] = None

@@ -162,6 +162,8 @@ def bids_inputs(
     from bids import BIDSLayout
     from bids.layout import Query
 
+    from regions_connectome.derivatives import scan_prefix
+
     root = Path(root).resolve()
     if not (root / "dataset_description.json").is_file():
         raise InputError(
@@ -219,6 +221,20 @@ def bids_inputs(
             f"{root} matches {shown}"
             + (f" once subjects {sorted(excluded)} are left out" if excluded else "")
         )
+    # A participant with preprocessed runs, but none in the space asked for,
+    # would be left out without a word.
+    in_any_space = {k: v for k, v in filters.items() if k != "space"}
+    other_spaces = (
+        {f.entities["subject"] for f in layout.get(**in_any_space)}
+        - {f.entities["subject"] for f in images}
+        - excluded
+    )
+    if other_spaces:
+        raise InputError(
+            f"subject(s) {sorted(other_spaces)} of {root} have preprocessed BOLD runs but none "
+            f"in space {space} (bids.space): add them in that space, or leave them out "
+            "(bids.exclude_participant_label)"
+        )
     rows = {}
     for image in images:
         entities = image.get_entities()
@@ -227,6 +243,14 @@ def bids_inputs(
         )
         if not INPUT_LABEL.match(label):
             raise InputError(f"{image.path}: its BIDS entities give the label {label!r}")
+        # pybids reads an entity's value up to the first character outside its
+        # alphabet: a name that does not begin with the label's entities was cut
+        named = Path(image.path).name
+        if not named.startswith(scan_prefix(label).rsplit("/", 1)[-1] + "_"):
+            raise InputError(
+                f"{image.path}: pybids reads its entities as {label!r}, which its name does "
+                "not begin with: BIDS labels are letters and digits only; rename the file"
+            )
         if label in rows:
             raise InputError(
                 f"{image.path} and {rows[label]['func']} are both input {label}: "
@@ -872,6 +896,75 @@ def check_applied_regions(path, names_path=None):
             f"regions.apply_labels: {names_path} gives several regions the name(s) "
             f"{twice}: each region needs its own name"
         )
+
+
+def ledger(table, grid_reference=None):
+    """What became of every input the sources hold, one record each.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The resolved inputs, included and excluded (:func:`resolve_inputs`).
+    grid_reference : str or None, default=None
+        The input whose grid is the common grid.
+
+    Returns
+    -------
+    list of dict
+        Per input, in label order: ``input`` (its label), ``participant``,
+        ``func``, ``confounds`` (None if none), ``n_volumes``, ``status``
+        (``included`` or ``excluded``), ``reason`` (why excluded, else None)
+        and ``grid`` (``reference``, ``resampled to <label>``, or None).
+    """
+    from regions_connectome.derivatives import participant_of
+
+    records = []
+    for label in sorted(table.index):
+        row = table.loc[label]
+        reason = row.get("excluded") if "excluded" in table else None
+        reason = reason if isinstance(reason, str) else None
+        grid = None
+        if "resample" in table and label == grid_reference:
+            grid = "reference"
+        elif "resample" in table and bool(row["resample"]):
+            grid = f"resampled to {grid_reference}"
+        records.append(
+            {
+                "input": label,
+                "participant": participant_of(label),
+                "func": str(row["func"]),
+                "confounds": row["confounds"] if isinstance(row["confounds"], str) else None,
+                "n_volumes": int(row["n_volumes"]) if "n_volumes" in table else None,
+                "status": "excluded" if reason else "included",
+                "reason": reason,
+                "grid": grid,
+            }
+        )
+    return records
+
+
+def ledger_summary(records):
+    """One line for the log: runs, participants, exclusions, resampling.
+
+    Parameters
+    ----------
+    records : list of dict
+        From :func:`ledger`.
+
+    Returns
+    -------
+    str
+    """
+    included = [r for r in records if r["status"] == "included"]
+    participants = {r["participant"] for r in included}
+    text = f"inputs: {len(included)} run(s) of {len(participants)} participant(s)"
+    excluded = [r["input"] for r in records if r["status"] == "excluded"]
+    if excluded:
+        text += f"; {len(excluded)} excluded ({', '.join(excluded)})"
+    resampled = [r["input"] for r in records if (r["grid"] or "").startswith("resampled")]
+    if resampled:
+        text += f"; {len(resampled)} resampled to the common grid ({', '.join(resampled)})"
+    return text + " (results/group/inputs.tsv)"
 
 
 def exclusions_table(excluded):

@@ -23,6 +23,8 @@ from regions_connectome.inputs import (
     DEMO_FUNC,
     INPUT_LABEL,
     asks_exclusions,
+    ledger,
+    ledger_summary,
     resolve_inputs,
     split_exclusions,
 )
@@ -62,11 +64,10 @@ GRID_REFERENCE = (
     else min(INPUTS.index)
 )
 RESAMPLED = list(SUBJECTS.index[SUBJECTS["resample"]]) if "resample" in SUBJECTS else []
-if RESAMPLED and workflow.is_main_process:
-    logger.warning(
-        f"inputs.grid_mismatch: resample: the images of {', '.join(RESAMPLED)} are "
-        f"resampled to the grid of {GRID_REFERENCE}, the grid most inputs share"
-    )
+# What became of every input, written to results/group/inputs.tsv and summed up here.
+LEDGER = ledger(INPUTS, GRID_REFERENCE)
+if workflow.is_main_process:
+    logger.info(ledger_summary(LEDGER))
 # Input label -> its path prefix in the derivatives dataset (the scan wildcard).
 SCAN = scan_prefixes(SUBJECTS.index)
 LABEL = {scan: label for label, scan in SCAN.items()}

@@ -107,3 +107,24 @@ rule exclusions:
         excluded=excluded_subjects(),
     script:
         "../scripts/exclusions.py"
+
+
+# What became of every input the sources hold: included or excluded and why,
+# on the common grid or resampled to it, and its participant.
+rule inputs_ledger:
+    output:
+        table="results/group/inputs.tsv",
+    log:
+        "results/logs/inputs_ledger.log",
+    benchmark:
+        "results/benchmarks/inputs_ledger.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(500),
+        runtime=10,
+    params:
+        records=LEDGER,
+    script:
+        "../scripts/inputs_ledger.py"
