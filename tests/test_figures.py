@@ -139,3 +139,20 @@ def test_figures_of_many_regions_stay_bounded(tmp_path):
     figures.plot_matrix(pd.DataFrame(matrix, index=labels, columns=labels), path, dpi=50)
     width, height = struct.unpack(">II", path.read_bytes()[16:24])  # the PNG header
     assert width <= 0.3 * figures.MAX_LABELS * 50 + 3 * 50 and height <= width
+
+
+def test_one_component_and_one_region_are_drawn(planted, tmp_path):
+    """n_components: 1, or an atlas of one region: every figure still drawn."""
+    from regions_connectome import figures
+
+    _, networks, _ = planted
+    one = nib.Nifti1Image(np.asarray(networks.dataobj)[..., :1], networks.affine)
+    figures.plot_components(one, tmp_path / "components.png", dpi=40)
+    figures.plot_regions(one, ["r00_c0"], 1, tmp_path / "regions.png", dpi=40)
+    figures.plot_network(one, one, [0], ["r00_c0"], 0, tmp_path / "network-0.png", dpi=40)
+    figures.view_regions_html(one, ["r00_c0"], tmp_path / "regions.html")
+    matrix = pd.DataFrame([[1.0]], index=["r00_c0"], columns=["r00_c0"])
+    figures.plot_connectome(matrix, [[0.0, 0.0, 0.0]], tmp_path / "connectome.png", dpi=40)
+    figures.view_connectome_html(matrix, [[0.0, 0.0, 0.0]], tmp_path / "connectome.html")
+    figures.plot_matrix(matrix, tmp_path / "matrix.png", dpi=40)
+    assert len(list(tmp_path.iterdir())) == 7

@@ -317,7 +317,8 @@ def plot_connectome(matrix, coords, path, edge_threshold="90%", title=None, dpi=
         coords,
         node_color=colours,
         axes=rect,
-        edge_threshold=cutoff,
+        # one region has no edge to take a threshold over
+        edge_threshold=cutoff if len(values) > 1 else None,
         title=f"{title}: {n_edges} edges, |r| >= {cutoff:.2f}" if n_edges else
         f"{title}: no edge reaches {cutoff:.2f} (figures.edge_threshold)",
         # nilearn's colour bar needs at least one edge
@@ -579,7 +580,8 @@ def view_regions_html(regions_img, labels, path):
     view = view_img(
         nib.Nifti1Image(ranks.astype(np.float32), img.affine),
         threshold=0.5,
-        cmap=ListedColormap(colours),
+        # nilearn's colour scale needs two colours at least (one region)
+        cmap=ListedColormap(np.vstack([colours] * (2 if len(colours) == 1 else 1))),
         symmetric_cmap=False,
         vmin=0.5,
         vmax=len(labels) + 0.5,
