@@ -169,3 +169,25 @@ def test_qcfc_counts_each_participant_once():
     )
     assert summary["n_subjects"] == 4
     np.testing.assert_allclose(edges["qcfc"], expected["qcfc"], atol=1e-12)
+
+
+def test_a_gap_in_a_column_nobody_uses_stops_nothing(tmp_path):
+    """For real: the denoising uses two motion columns, another column has a gap."""
+    from conftest import write_cohort
+    from regions_connectome.quality import run_qc
+
+    sheet = write_cohort(tmp_path / "cohort")
+    path = tmp_path / "cohort" / "sub-01_confounds.tsv"
+    confounds = pd.read_csv(path, sep="\t")
+    confounds["unused"] = 1.0
+    confounds.loc[10, "unused"] = np.nan
+    confounds.to_csv(path, sep="\t", index=False, na_rep="n/a")
+    row = run_qc(path, len(confounds), len(confounds))
+    assert row["mean_fd"] > 0
+    config = {"subjects": str(sheet), "mask": "template",
+              "confounds": {"columns": ["trans_x", "trans_y"]}}  # fmt: skip
+    run_snakemake(tmp_path, config=config)
+    qc = pd.read_csv(
+        tmp_path / "results" / "group" / "qc.tsv", sep="\t", index_col=0, dtype={"subject": str}
+    )
+    assert qc.loc["01", "mean_fd"] == pytest.approx(row["mean_fd"])

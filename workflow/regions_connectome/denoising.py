@@ -83,7 +83,7 @@ def _separator(header):
     return "\t" if "\t" in header else ","
 
 
-def read_confounds_array(path, columns="all"):
+def read_confounds_array(path, columns="all", only_present=False):
     """The numbers :func:`read_confounds` reads, without pandas.
 
     What the per-subject jobs and the check before any job read: the same
@@ -97,6 +97,9 @@ def read_confounds_array(path, columns="all"):
         Tab- or comma-separated file with a header row.
     columns : "all" or list of str, default="all"
         Columns to keep, in this order.
+    only_present : bool, default=False
+        Keep those of ``columns`` the file has instead of stopping on the
+        others (only the columns kept are checked).
 
     Returns
     -------
@@ -129,6 +132,8 @@ def read_confounds_array(path, columns="all"):
     if not rows:
         raise ConfoundsError(f"confounds file {path} has a header row but no values")
     names = header if columns == "all" else list(columns)
+    if only_present:
+        names = [c for c in names if c in header]
     missing = [c for c in names if c not in header]
     if missing:
         raise ConfoundsError(f"confounds file {path} has no column(s) {missing}; it has {header}")

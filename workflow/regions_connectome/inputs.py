@@ -602,11 +602,11 @@ def mean_framewise_displacement(confounds):
     float or None
     """
     from regions_connectome.denoising import read_confounds_array
-    from regions_connectome.quality import framewise_displacement_array
+    from regions_connectome.quality import QC_SOURCE_COLUMNS, framewise_displacement_array
 
     if confounds is None:
         return None
-    columns, values = read_confounds_array(confounds)
+    columns, values = read_confounds_array(confounds, QC_SOURCE_COLUMNS, only_present=True)
     fd = framewise_displacement_array(values, columns)
     return None if fd is None else float(fd.mean())
 

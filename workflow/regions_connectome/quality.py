@@ -19,6 +19,12 @@ MOTION_CONVENTIONS = {
 HEAD_RADIUS_MM = 50.0
 # fMRIPrep's DVARS columns: raw, and standardized (1 where the data are noise only).
 DVARS_COLUMNS = ("dvars", "std_dvars")
+# The confounds columns the QC reads (the others, used or not by the
+# denoising, are not its business: a gap there must not stop the QC).
+QC_SOURCE_COLUMNS = (
+    tuple(column for motion in MOTION_CONVENTIONS.values() for column in motion[0] + motion[1])
+    + DVARS_COLUMNS
+)
 # The columns of a run's QC row, in order.
 QC_COLUMNS = ("n_volumes", "n_volumes_kept", "mean_fd", "max_fd", "mean_dvars", "mean_std_dvars")
 
@@ -60,7 +66,7 @@ def run_qc(confounds, n_volumes, n_volumes_kept):
     Parameters
     ----------
     confounds : str, pathlib.Path or None
-        The run's confounds file (every column is read), or None.
+        The run's confounds file (its :data:`QC_SOURCE_COLUMNS` are read), or None.
     n_volumes, n_volumes_kept : int
         Volumes of the image, and kept after scrubbing.
 
@@ -78,7 +84,7 @@ def run_qc(confounds, n_volumes, n_volumes_kept):
         return row
     from regions_connectome.denoising import read_confounds_array
 
-    columns, values = read_confounds_array(confounds)
+    columns, values = read_confounds_array(confounds, QC_SOURCE_COLUMNS, only_present=True)
     fd = framewise_displacement_array(values, columns)
     if fd is not None:
         row |= {"mean_fd": float(fd.mean()), "max_fd": float(fd.max())}
@@ -86,6 +92,27 @@ def run_qc(confounds, n_volumes, n_volumes_kept):
         if name in columns:
             row[f"mean_{name}"] = float(np.mean(values[1:, columns.index(name)]))
     return row
+
+
+def qc_confounds(path):
+    """The columns of a confounds file that the QC reads, as a table.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The run's confounds file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Its :data:`QC_SOURCE_COLUMNS` (those it has).
+    """
+    import pandas as pd
+
+    from regions_connectome.denoising import read_confounds_array
+
+    columns, values = read_confounds_array(path, QC_SOURCE_COLUMNS, only_present=True)
+    return pd.DataFrame(values, columns=columns)
 
 
 def framewise_displacement(confounds):

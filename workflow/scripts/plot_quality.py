@@ -5,15 +5,14 @@ from script_setup import start
 start(snakemake, uses=("matplotlib.pyplot",))
 
 from regions_connectome.connectivity import relmat_keys
-from regions_connectome.denoising import read_confounds
 from regions_connectome.figures import plot_group_quality, plot_qcfc, plot_subject_quality
 from regions_connectome.io import read_tsv, write_json, write_tsv
-from regions_connectome.quality import qcfc_table
+from regions_connectome.quality import qc_confounds, qcfc_table
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 matrices = {subject: read_tsv(path) for (subject, _), path in relmat_keys(inputs.relmats)}
 for (label, files), path in zip(params.subjects.items(), output.subjects, strict=True):
-    confounds = read_confounds(files["confounds"]) if files["confounds"] else None
+    confounds = qc_confounds(files["confounds"]) if files["confounds"] else None
     plot_subject_quality(label, confounds, matrices[label], path, dpi=params.dpi)
 plot_group_quality(matrices, read_tsv(inputs.group), output.group, dpi=params.dpi)
 edges, summary, table = qcfc_table(
