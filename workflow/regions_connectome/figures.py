@@ -531,9 +531,10 @@ def view_connectome_html(matrix, coords, path, edge_threshold="90%"):
     edge_threshold : str or float, default="90%"
         Edges shown, as for :func:`plot_connectome`.
     """
+    from matplotlib.colors import to_hex
     from nilearn.plotting import view_connectome
 
-    values, coords, _ = drawable(matrix, coords)
+    values, coords, drawn = drawable(matrix, coords)
     cutoff = edge_cutoff(values, edge_threshold)
     # nilearn's page hides |value| <= threshold (the figure: < threshold) and
     # draws both triangles: give it each edge once and the next float below.
@@ -541,6 +542,7 @@ def view_connectome_html(matrix, coords, path, edge_threshold="90%"):
         np.tril(values, k=-1),
         coords,
         edge_threshold=float(np.nextafter(cutoff, -np.inf)) if cutoff > 0 else 0.0,
+        node_color=[to_hex(c) for c in region_colours(len(matrix))[drawn]],
         title=f"Mean correlation between {len(values)} regions",
     )
     with atomic_output(path, suffix=".html") as tmp:
