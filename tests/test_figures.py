@@ -156,3 +156,16 @@ def test_one_component_and_one_region_are_drawn(planted, tmp_path):
     figures.view_connectome_html(matrix, [[0.0, 0.0, 0.0]], tmp_path / "connectome.html")
     figures.plot_matrix(matrix, tmp_path / "matrix.png", dpi=40)
     assert len(list(tmp_path.iterdir())) == 7
+
+
+def test_a_figure_that_cannot_be_drawn_says_why_and_the_run_goes_on(tmp_path, caplog):
+    from regions_connectome.figures import or_why_not
+
+    png, page = tmp_path / "matrix.png", tmp_path / "regions.html"
+    with or_why_not(png):
+        plot_network(None, None, [0], ["r0"], 3, png)  # no image to draw from
+    with or_why_not(page):
+        raise ValueError("a region without voxels")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert "a region without voxels" in page.read_text()
+    assert "matrix.png could not be drawn" in caplog.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -14,6 +16,36 @@ import numpy as np  # noqa: E402
 from regions_connectome.io import atomic_output  # noqa: E402
 
 METHOD_NAMES = {"dictlearning": "Dictionary Learning", "canica": "CanICA"}
+
+
+@contextlib.contextmanager
+def or_why_not(path):
+    """Draw a figure; if it cannot be drawn, leave one that says why.
+
+    The numbers are written by then (figures come last): a figure that fails
+    must not end the run or hide them. The error goes to the job's log and
+    into the file (a PNG with the message, or a page for ``.html``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The figure the block draws.
+    """
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - whatever the plotting library raises
+        import html
+        import logging
+
+        logging.getLogger("regions_connectome").exception("%s could not be drawn", path)
+        reason = f"{Path(path).name} could not be drawn: {type(error).__name__}: {error}"
+        if str(path).endswith(".html"):
+            with atomic_output(path, suffix=".html") as tmp:
+                tmp.write_text(f"<!doctype html><p>{html.escape(reason)}</p>", encoding="utf-8")
+        else:
+            figure = plt.figure(figsize=(8, 2))
+            figure.text(0.5, 0.5, textwrap.fill(reason, 90), ha="center", va="center")
+            _save(figure, path, 100)
 
 
 def _save(figure, path, dpi):

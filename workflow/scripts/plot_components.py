@@ -4,11 +4,12 @@ from script_setup import start
 
 start(snakemake, uses=("nilearn.plotting",))
 
-from regions_connectome.figures import plot_components
+from regions_connectome.figures import or_why_not, plot_components
 
-plot_components(
-    snakemake.input.components,
-    snakemake.output[0],
-    method=snakemake.params.method,
-    dpi=snakemake.params.dpi,
-)
+with or_why_not(snakemake.output[0]):
+    plot_components(
+        snakemake.input.components,
+        snakemake.output[0],
+        method=snakemake.params.method,
+        dpi=snakemake.params.dpi,
+    )
