@@ -145,8 +145,11 @@ def write_input_stamps(table, folder, checksums):
             identity = content_identity(str(path), seen, known) if isinstance(path, str) else ""
             stamp = folder / f"{label}_{key}.txt"
             if not stamp.is_file() or stamp.read_text() != identity:
-                with atomic_output(stamp) as tmp:
-                    tmp.write_text(identity)
+                # written whole, then renamed (atomic_output's search for
+                # leftovers would cost a scan of the folder per stamp)
+                partial = stamp.with_name(f".{stamp.name}.partial")
+                partial.write_text(identity)
+                os.replace(partial, stamp)
     with atomic_output(cache) as tmp:
         tmp.write_text(json.dumps(seen))
 
