@@ -178,12 +178,13 @@ def read_region_names(path):
     ----------
     path : str or pathlib.Path
         One of: a BIDS-style table (tab-separated, or comma-separated if
-        named ``.csv``) with a ``name``
-        column and an ``index`` column (the label's value in a labels image,
-        or the volume, from 0, in a 4D image of maps; row order if absent);
-        this workflow's ``regions.tsv`` (``region``, ``label``); or a text
-        file of ``<index> <name>`` lines without a header (FSL's and
-        MRIcron's lookup tables).
+        named ``.csv``) with a ``name`` column and an ``index`` column (the
+        label's value in a labels image, or the volume of a 4D image of maps,
+        see :func:`match_region_names`; row order if absent); this
+        workflow's ``regions.tsv`` (``region``, ``label``); or a lookup table
+        without a header, one ``<index> … <name> …`` line per region, ``#``
+        comments skipped (FSL/FSLeyes, FreeSurfer, MRIcron: the name is what
+        lies between the leading and trailing numbers, spaces kept).
 
     Returns
     -------
