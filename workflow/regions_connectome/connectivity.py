@@ -554,15 +554,15 @@ def combine_runs(values, labels, unit="participant"):
     groups = {}
     for label, value in zip(labels, values, strict=True):
         groups.setdefault(participant_of(label), []).append(value)
-    combined = []
-    for runs in groups.values():
-        stacked = np.stack(runs)
-        counts = np.sum(~np.isnan(stacked), axis=0)
-        sums = np.nansum(stacked, axis=0)
-        combined.append(
-            np.divide(sums, counts, out=np.full(counts.shape, np.nan), where=counts > 0)
-        )
-    return combined, list(groups)
+    return [_mean_of_present(runs) for runs in groups.values()], list(groups)
+
+
+def _mean_of_present(arrays):
+    """Entry-wise mean over the arrays that have the entry (NaN where none has)."""
+    stacked = np.stack(arrays)
+    counts = np.sum(~np.isnan(stacked), axis=0)
+    sums = np.nansum(stacked, axis=0)
+    return np.divide(sums, counts, out=np.full(counts.shape, np.nan), where=counts > 0)
 
 
 def group_mean(matrices, subjects):
@@ -595,10 +595,7 @@ def group_mean(matrices, subjects):
     shapes = {m.shape for m in matrices}
     if len(shapes) != 1:
         raise ValueError(f"the subjects' matrices differ in shape: {sorted(shapes)}")
-    stacked = np.stack(matrices)
-    counts = np.sum(~np.isnan(stacked), axis=0)
-    sums = np.nansum(stacked, axis=0)
-    return np.divide(sums, counts, out=np.full(counts.shape, np.nan), where=counts > 0)
+    return _mean_of_present(matrices)
 
 
 def coverage_table(timeseries_sidecars, labels):

@@ -412,11 +412,12 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
     # itertuples keeps each column's values (iterrows would turn a missing
     # confounds file into NaN under pandas 3's string columns).
     rows = sorted(zip(table.index, table.itertuples(index=False), strict=True), key=lambda r: r[0])
-    reference = _majority_grid(rows)
+    images = {label: _read_header(label, row.func) for label, row in rows}
+    reference = _majority_grid(rows, images)
     for label, row in rows:
         try:
-            n_volumes, differs, _, denoising = _check_input(
-                label, row, reference, confounds_settings, on_grid_mismatch
+            n_volumes, differs, denoising = _check_input(
+                label, row, images[label], reference, confounds_settings, on_grid_mismatch
             )
         except InputError as error:
             if exclusions.get("unusable", "stop") != "exclude":
@@ -438,21 +439,26 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
     )
 
 
-def _majority_grid(rows):
+def _read_header(label, func):
+    """The image's header (nibabel reads no data yet), or the error that names it."""
+    import nibabel as nib
+
+    try:
+        return nib.load(func)
+    except Exception as error:  # nibabel raises several kinds on a bad header
+        return InputError(f"subject {label}: cannot read the image {func}: {error}")
+
+
+def _majority_grid(rows, images):
     """(label, image, grid) of the first input, in label order, on the grid most share.
 
     None if no image can be read (each is then reported by its own check).
     """
-    import nibabel as nib
-
-    grids = {}
-    for label, row in rows:
-        try:
-            img = nib.load(row.func)
-        except Exception:  # noqa: BLE001 - reported with its subject by _check_input
-            continue
-        if len(img.shape) == 4:
-            grids[label] = (row.func, (img.shape[:3], img.affine))
+    grids = {
+        label: (row.func, (images[label].shape[:3], images[label].affine))
+        for label, row in rows
+        if not isinstance(images[label], InputError) and len(images[label].shape) == 4
+    }
     if not grids:
         return None
     groups = []  # [first label, count], in label order
@@ -484,28 +490,25 @@ def _same_images(table):
         seen.setdefault(key, label)
 
 
-def _check_input(label, row, reference, confounds_settings, on_grid_mismatch):
+def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatch):
     """One input's checks (see :func:`check_inputs`).
+
+    ``img`` is its :func:`_read_header`.
 
     Returns
     -------
     n_volumes : int
     differs : bool
         Whether its grid differs from the reference's.
-    grid : tuple
-        Its shape and affine.
     denoising : regions_connectome.denoising.Denoising or None
         Its confounds as configured (None when they are not checked).
     """
-    import nibabel as nib
     import numpy as np
 
     from regions_connectome.denoising import ConfoundsError, select_confounds
 
-    try:
-        img = nib.load(row.func)
-    except Exception as error:  # nibabel raises several kinds on a bad header
-        raise InputError(f"subject {label}: cannot read the image {row.func}: {error}") from error
+    if isinstance(img, InputError):
+        raise img
     shape = img.shape
     if len(shape) != 4 or shape[3] < 2:
         raise InputError(
@@ -534,7 +537,7 @@ def _check_input(label, row, reference, confounds_settings, on_grid_mismatch):
             )
     except (ConfoundsError, OSError) as error:
         raise InputError(f"subject {label}: {error}") from error
-    return shape[3], bool(differs), grid, denoising
+    return shape[3], bool(differs), denoising
 
 
 def asks_exclusions(exclusions):
