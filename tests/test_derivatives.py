@@ -14,6 +14,7 @@ from regions_connectome.derivatives import (
     MEASURES,
     dataset_description,
     output_entities,
+    outputs_table,
     relmat_metadata,
     scan_prefix,
     scan_prefixes,
@@ -102,6 +103,28 @@ def test_bep017_metadata():
         relmat = relmat_metadata(kind, ["a_timeseries.tsv"])
         assert relmat["Directed"] is False and relmat["StorageFormat"] == "Full"
         assert relmat["Sources"] == ["a_timeseries.tsv"] and kind in relmat["MeasureDescription"]
+
+
+def test_outputs_table_names_the_input_of_each_run_file():
+    prefixes = scan_prefixes(["01_ses-1_task-rest", "01_ses-2_task-rest", "02"])
+    files = [
+        "results/sub-01/ses-1/func/sub-01_ses-1_task-rest_timeseries.tsv",
+        "results/sub-01/ses-2/func/sub-01_ses-2_task-rest_space-MNI_seg-X_meas-tangent_relmat.tsv",
+        "results/sub-02/func/sub-02_task-rest_qc.tsv",
+        "results/figures/quality/sub-02_task-rest_quality.png",
+        "results/group/meas-correlation_relmat.tsv",
+        "results/sub-02/func/sub-02_task-rest_qc.tsv",  # once only
+    ]
+    table = outputs_table(files, prefixes)
+    assert table["file"].tolist() == sorted(set(files))
+    owners = table["input"].astype(object).where(table["input"].notna(), None)
+    assert dict(zip(table["file"], owners, strict=True)) == {
+        files[0]: "01_ses-1_task-rest",
+        files[1]: "01_ses-2_task-rest",
+        files[2]: "02",
+        files[3]: "02",
+        files[4]: None,
+    }
 
 
 def test_stale_outputs_are_what_the_configuration_does_not_produce(tmp_path):

@@ -76,6 +76,24 @@ def test_subject_outputs(results):
         assert np.abs(values).max() <= 1 + 1e-9
 
 
+def test_ledger_accounts_for_every_input_and_output(results):
+    """inputs.tsv: every input included; outputs.tsv: every file rule all made."""
+    inputs = pd.read_csv(results / "group" / "inputs.tsv", sep="\t", dtype={"input": str})
+    assert inputs["input"].tolist() == ["01", "02", "03"]
+    assert (inputs["status"] == "included").all()
+    outputs = pd.read_csv(results / "group" / "outputs.tsv", sep="\t", dtype={"input": str})
+    workdir = results.parent
+    assert all((workdir / path).is_file() for path in outputs["file"])
+    for subject in ("01", "02", "03"):
+        for suffix in ("_timeseries.tsv", "_meas-correlation_relmat.tsv"):
+            path = run_file(results, subject, suffix).relative_to(workdir).as_posix()
+            assert outputs.set_index("file").loc[path, "input"] == subject
+    counted = outputs["input"].value_counts()
+    assert inputs.set_index("input")["n_outputs"].to_dict() == counted.to_dict()
+    group = outputs.loc[outputs["input"].isna(), "file"].tolist()
+    assert "results/group/meas-correlation_relmat.tsv" in group
+
+
 def test_group_connectome_is_mean_of_subjects(results):
     mean = read(results / "group" / "meas-correlation_relmat.tsv")
     subjects = [

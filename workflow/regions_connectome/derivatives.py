@@ -21,6 +21,9 @@ DEFAULT_TASK = "rest"
 SCAN_PATTERN = r"sub-[A-Za-z0-9]+/(ses-[A-Za-z0-9]+/)?func/sub-[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)+"
 # The space of the demo cohort: nilearn's MNI152 template (ICBM 2009a symmetric).
 DEMO_SPACE = "MNI152NLin2009aSym"
+# What the workflow adds to a run's name in its files' names: the run's prefix
+# ends where this starts.
+ADDED_TO_RUN = re.compile(r"_(?:space|seg|desc|meas)-|_(?:qc|timeseries|relmat|quality)\.")
 LEARNED_SEG = {"dictlearning": "DictLearning", "canica": "CanICA"}
 # What BEP017's relmat sidecar says of each of nilearn's kinds.
 MEASURES = {
@@ -127,6 +130,33 @@ def scan_prefixes(labels):
     return prefixes
 
 
+def outputs_table(files, prefixes):
+    """The files a configuration produces, each with the input it belongs to.
+
+    Parameters
+    ----------
+    files : iterable of str
+        Paths of the outputs (``results/sub-01/func/sub-01_task-rest_...``).
+    prefixes : dict of str to str
+        Input label -> its path prefix (:func:`scan_prefixes`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``file`` (sorted) and ``input`` (None for group files).
+    """
+    import pandas as pd
+
+    # a run's name is unique (it holds the subject, session, task, run...)
+    label_of = {prefix.rsplit("/", 1)[-1]: label for label, prefix in prefixes.items()}
+    rows = []
+    for path in sorted(set(map(str, files))):
+        name = path.rsplit("/", 1)[-1]
+        added = ADDED_TO_RUN.search(name)
+        rows.append({"file": path, "input": label_of.get(name[: added.start()]) if added else None})
+    return pd.DataFrame(rows, columns=["file", "input"])
+
+
 def output_entities(space, seg=None):
     """The entities a per-run output adds after the input's: space, then seg.
 
@@ -174,13 +204,11 @@ def stale_outputs(results, runs, space, seg, kinds, components, dropped=()):
     """
     results = Path(results)
     stale = [results / name for name in dropped if (results / name).is_file()]
-    # a run file's name: the run's, then what the workflow adds
-    added = re.compile(r"_(?:space|seg|desc|meas)-|_(?:qc|timeseries|relmat)\.")
     for path in sorted(results.glob("sub-*/**/*")):
         if not path.is_file():
             continue
         folder, name = path.relative_to(results).as_posix().rsplit("/", 1)
-        cut = added.search(name)
+        cut = ADDED_TO_RUN.search(name)
         run = f"{folder}/{name[: cut.start()]}" if cut else None
         entities = dict(re.findall(r"_(space|seg|meas|desc)-([A-Za-z0-9]+)", name))
         # the QC row alone is named without the space

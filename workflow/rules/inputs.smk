@@ -110,10 +110,12 @@ rule exclusions:
 
 
 # What became of every input the sources hold: included or excluded and why,
-# on the common grid or resampled to it, and its participant.
+# on the common grid or resampled to it, and its participant; and every file
+# this configuration produces, with the input it belongs to.
 rule inputs_ledger:
     output:
         table="results/group/inputs.tsv",
+        outputs="results/group/outputs.tsv",
     log:
         "results/logs/inputs_ledger.log",
     benchmark:
@@ -126,5 +128,8 @@ rule inputs_ledger:
         runtime=10,
     params:
         records=LEDGER,
+        # the files rule all asks for: known once every rule is defined
+        outputs=lambda wildcards: sorted(map(str, rules.all.input)),
+        prefixes=SCAN,
     script:
         "../scripts/inputs_ledger.py"

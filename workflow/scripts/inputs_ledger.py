@@ -1,4 +1,4 @@
-"""The ledger of the run's inputs: what became of each."""
+"""The ledger of the run: what became of each input, and the files it produces."""
 
 from script_setup import start
 
@@ -6,6 +6,11 @@ start(snakemake)
 
 import pandas as pd
 
+from regions_connectome.derivatives import outputs_table
 from regions_connectome.io import write_tsv
 
-write_tsv(pd.DataFrame(snakemake.params.records), snakemake.output.table, index=False)
+records = pd.DataFrame(snakemake.params.records)
+outputs = outputs_table(snakemake.params.outputs, snakemake.params.prefixes)
+records["n_outputs"] = records["input"].map(outputs["input"].value_counts()).fillna(0).astype(int)
+write_tsv(records, snakemake.output.table, index=False)
+write_tsv(outputs, snakemake.output.outputs, index=False)
