@@ -19,6 +19,7 @@ from regions_connectome.connectivity import (
     group_mean,
     ledoit_wolf_covariance,
     region_coverage,
+    reported_regions,
     subject_connectivity,
     subject_matrices,
     subject_timeseries,
@@ -95,6 +96,26 @@ def test_a_region_without_signal_is_na_in_the_matrices_and_skipped_by_the_mean(t
         mean[np.ix_(others, others)], (full + partial)[np.ix_(others, others)] / 2
     )
     assert np.isnan(group_mean([partial, partial], ["a", "b"])[4]).all()
+
+
+def test_min_coverage_moves_no_other_pair(timeseries):
+    """A region below min_coverage is n/a, and every other pair keeps its value.
+
+    Ledoit-Wolf's shrinkage and the partial correlations depend on every
+    region estimated together: the region stays in the estimate and only its
+    rows and columns are reported n/a.
+    """
+    reported = np.arange(12) != 4
+    for kind in ("correlation", "partial correlation", "covariance", "precision"):
+        full = subject_connectivity(timeseries, kind)
+        (matrix,) = subject_matrices(timeseries, [kind], "subject 04", reported)
+        assert np.isnan(matrix[4]).all() and np.isnan(matrix[:, 4]).all()
+        np.testing.assert_allclose(
+            matrix[np.ix_(reported, reported)], full[np.ix_(reported, reported)], rtol=1e-12
+        )
+        # estimated without the region, the other pairs would move
+        alone = subject_connectivity(timeseries[:, reported], kind)
+        assert not np.allclose(alone, full[np.ix_(reported, reported)], rtol=0, atol=1e-9)
 
 
 def test_tangent_is_fitted_on_the_regions_every_subject_has():
@@ -196,11 +217,16 @@ def test_a_region_below_min_coverage_has_no_signal(subject, planted):
     ours, coverage = timeseries_of(cut, planted[0], regions_img, confounds.to_numpy(), params)
     assert coverage[2] == 0 and 0.4 < coverage[0] < 0.6
     assert (np.delete(coverage, [0, 2]) == 1).all()
-    assert np.isnan(ours[:, [0, 2]]).all() and np.isfinite(np.delete(ours, [0, 2], 1)).all()
-    ours, _ = timeseries_of(
+    # no signal at all: NaN; below min_coverage: fitted, and not reported
+    assert np.isnan(ours[:, 2]).all() and np.isfinite(np.delete(ours, 2, 1)).all()
+    np.testing.assert_array_equal(
+        reported_regions(coverage, 0.6), np.isin(np.arange(len(index)), [0, 2], invert=True)
+    )
+    np.testing.assert_array_equal(reported_regions(coverage, 0.4), np.arange(len(index)) != 2)
+    lower, _ = timeseries_of(
         cut, planted[0], regions_img, confounds.to_numpy(), params | {"min_coverage": 0.4}
     )
-    assert np.isnan(ours[:, 2]).all() and np.isfinite(ours[:, 0]).all()
+    np.testing.assert_array_equal(lower, ours)  # the threshold moves no signal
     # regions beyond the smoothing's reach of the cut keep their numbers
     cut_voxels = (regions[..., 2] > 0) | (regions[..., 0] > 0)
     distance = distance_transform_edt(~cut_voxels, sampling=img.header.get_zooms()[:3])

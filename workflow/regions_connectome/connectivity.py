@@ -92,10 +92,13 @@ def subject_timeseries(
     (:func:`regions_connectome.signals.region_means`); then
     ``nilearn.signal.clean`` (:func:`regions_connectome.signals.clean`).
     Only the voxels where the image has signal enter the fit: the same as
-    nilearn's where a region is wholly covered. A region whose coverage is
-    below ``params["min_coverage"]`` (or 0) gets no signal (NaN): a region
-    outside the field of view is numerical noise that standardisation would
-    blow up to unit variance. numpy and SciPy only.
+    nilearn's where a region is wholly covered. Every region with signal in
+    some voxel is fitted, whatever ``params["min_coverage"]`` is, so that the
+    threshold only decides which regions are reported (see
+    :func:`reported_regions`) and never moves another region's signal; a
+    region without signal in any voxel gets NaN (its fit would be numerical
+    noise that standardisation blows up to unit variance). numpy and SciPy
+    only.
 
     Parameters
     ----------
@@ -124,8 +127,8 @@ def subject_timeseries(
 
     Returns
     -------
-    timeseries : numpy.ndarray of float64, shape (n_volumes_kept, n_regions)
-        NaN in the columns of regions below the coverage asked for.
+    signals : numpy.ndarray of float64, shape (n_volumes_kept, n_regions)
+        NaN in the columns of regions without signal (coverage 0).
     coverage : numpy.ndarray of float64, shape (n_regions,)
         See :func:`region_coverage`.
 
@@ -139,13 +142,13 @@ def subject_timeseries(
 
     maps, is_labels = region_maps(regions, mask, indices, source)
     coverage = region_coverage(varies, maps != 0)
-    kept = (coverage > 0) & (coverage >= params.get("min_coverage", 0))
-    if not kept.any():
+    if not reported_regions(coverage, params.get("min_coverage", 0)).any():
         raise ValueError(
             f"{source}: no region has signal in at least {params.get('min_coverage', 0):.0%} "
             f"of its voxels (largest coverage {coverage.max():.0%}): is the image in the "
             "regions' space?"
         )
+    kept = coverage > 0
     voxels = varies & maps[:, kept].any(axis=1)
     extract = region_means if is_labels else region_signals
     signals = clean(
@@ -162,6 +165,26 @@ def subject_timeseries(
     timeseries = np.full((len(signals), len(kept)), np.nan)
     timeseries[:, kept] = signals
     return timeseries, coverage
+
+
+def reported_regions(coverage, min_coverage):
+    """Which regions a subject's outputs report: signal in enough of their voxels.
+
+    Parameters
+    ----------
+    coverage : numpy.ndarray, shape (n_regions,)
+        See :func:`region_coverage`.
+    min_coverage : float
+        The fraction of a region's voxels that must have signal.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_regions,)
+        False for a region without signal or below ``min_coverage``: n/a in
+        the subject's timeseries and matrices.
+    """
+    coverage = np.asarray(coverage)
+    return (coverage > 0) & (coverage >= min_coverage)
 
 
 # The nilearn masker whose numbers a regions image's timeseries reproduce, by
@@ -303,12 +326,16 @@ def subject_connectivity(timeseries, kind="correlation"):
     raise ValueError(f"unknown connectivity kind {kind!r}")
 
 
-def subject_matrices(timeseries, kinds, source="the subject"):
+def subject_matrices(timeseries, kinds, source="the subject", reported=None):
     """One subject's matrices of the subject-level kinds, checked.
 
-    Regions without signal (NaN columns of the timeseries, see
-    :func:`subject_timeseries`) are left out of the computation and get NaN
-    rows and columns: their connectivity is not available.
+    The matrices are estimated on every region with signal: regions without
+    (NaN columns of the timeseries, see :func:`subject_timeseries`) are left
+    out of the computation. Regions not reported (below the coverage asked
+    for, see :func:`reported_regions`) enter the estimate and then get NaN
+    rows and columns, so that the coverage threshold never moves another
+    pair's value (Ledoit-Wolf's shrinkage and the partial correlations depend
+    on every region estimated together).
 
     Parameters
     ----------
@@ -318,6 +345,9 @@ def subject_matrices(timeseries, kinds, source="the subject"):
         Subject-level kinds (see :func:`subject_connectivity`).
     source : str, default="the subject"
         Who and what file, for messages.
+    reported : numpy.ndarray of bool, shape (n_regions,), or None, default=None
+        The regions whose rows and columns the matrices report; None for
+        every region with signal.
 
     Returns
     -------
@@ -334,11 +364,13 @@ def subject_matrices(timeseries, kinds, source="the subject"):
     available = ~np.isnan(timeseries).all(axis=0)
     if not np.isfinite(timeseries[:, available]).all():
         raise ValueError(f"{source}: non-finite values in the timeseries")
+    reported = available if reported is None else available & np.asarray(reported, dtype=bool)
     matrices = []
     for kind in kinds:
         matrix = np.full((len(available), len(available)), np.nan)
         matrix[np.ix_(available, available)] = subject_connectivity(timeseries[:, available], kind)
-        if not np.isfinite(matrix[np.ix_(available, available)]).all():
+        matrix[~reported] = matrix[:, ~reported] = np.nan
+        if not np.isfinite(matrix[np.ix_(reported, reported)]).all():
             raise ValueError(
                 f"{source}: non-finite {kind} values: check the timeseries for NaN or "
                 "constant regions"

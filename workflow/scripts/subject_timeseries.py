@@ -10,8 +10,11 @@ from script_setup import start
 
 start(snakemake)
 
+import numpy as np
+
 from regions_connectome.connectivity import (
     MASKERS,
+    reported_regions,
     subject_matrices,
     subject_relmat_sidecar,
     subject_timeseries,
@@ -34,10 +37,12 @@ denoising = select_confounds(
 )
 labels = read_tsv_column(inputs.table, "label")
 indices = [int(i) for i in read_tsv_column(inputs.table, "region")]
-timeseries, coverage = subject_timeseries(
+signals, coverage = subject_timeseries(
     smoothed, varies, mask, regions, params.regions, denoising.values, denoising.sample_mask,
     f"{source} ({inputs.func})", indices,
 )  # fmt: skip
+reported = reported_regions(coverage, params.regions["min_coverage"])
+timeseries = np.where(reported, signals, np.nan)
 volumes = range(len(smoothed)) if denoising.sample_mask is None else denoising.sample_mask
 write_array_tsv(timeseries, output.timeseries, labels, volumes, "volume")
 qc = run_qc(inputs.confounds or None, denoising.n_volumes, len(timeseries))
@@ -48,7 +53,7 @@ sidecar = timeseries_metadata(
     subject, inputs, denoising, params.regions, timeseries, coverage, labels, MASKERS[regions.ndim]
 )
 write_json(sidecar, output.sidecar)
-matrices = subject_matrices(timeseries, params.kinds, source)
+matrices = subject_matrices(signals, params.kinds, source, reported)
 for kind, matrix, path, sidecar_path in zip(
     params.kinds, matrices, output.relmats, output.relmat_sidecars, strict=True
 ):
