@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from snakemake.utils import validate
 
 from cohorts import Grid
-from conftest import PROJECT
+from conftest import PROJECT, run_snakemake
 from regions_connectome.inputs import InputError, ledger, resolve_inputs
 
 SCHEMA = PROJECT / "workflow" / "schemas" / "config.schema.yaml"
@@ -139,6 +139,12 @@ changes = st.fixed_dictionaries(
 )
 
 
+def named_in_stops(labels, sheet, zoo):
+    """What a stop's message must name one of: a subject, a file or a config key."""
+    return [*labels, str(sheet), str(zoo), "regions.", "decomposition.", "bids.",
+            "connectivity_kinds", "exclusions", "every subject"]  # fmt: skip
+
+
 def merged(base, change):
     config = copy.deepcopy(base)
     for key, value in change.items():
@@ -149,11 +155,9 @@ def merged(base, change):
     return config
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(rows=rows, change=changes)
-def test_every_outcome_is_an_accounted_run_or_a_named_stop(zoo, tmp_path, rows, change):
-    sheet = tmp_path / "subjects.tsv"
+def drawn_config(zoo, folder, rows, change):
+    """The config of a draw, its sample sheet written in ``folder``; and its labels."""
+    sheet = folder / "subjects.tsv"
     labels = [f"s{k}" for k in range(len(rows))]
     table = pd.DataFrame(
         {
@@ -164,9 +168,17 @@ def test_every_outcome_is_an_accounted_run_or_a_named_stop(zoo, tmp_path, rows, 
     )
     table.to_csv(sheet, sep="\t", index=False)
     for key in ("apply", "apply_labels"):
-        if change["regions"][key]:
+        if change["regions"].get(key):
             change["regions"][key] = str(zoo / change["regions"][key])
-    config = merged(DEFAULTS, change | {"subjects": str(sheet)})
+    return merged(DEFAULTS, change | {"subjects": str(sheet)}), labels
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(rows=rows, change=changes)
+def test_every_outcome_is_an_accounted_run_or_a_named_stop(zoo, tmp_path, rows, change):
+    config, labels = drawn_config(zoo, tmp_path, rows, change)
+    sheet = config["subjects"]
     try:
         validate(config, str(SCHEMA))
     except Exception as error:  # snakemake's WorkflowError around the schema's message
@@ -177,9 +189,7 @@ def test_every_outcome_is_an_accounted_run_or_a_named_stop(zoo, tmp_path, rows, 
         inputs = resolve_inputs(config, True, folder=tmp_path / "state")
     except InputError as error:
         message = str(error)
-        named = [*labels, str(sheet), str(zoo), "regions.", "decomposition.", "bids.",
-                 "connectivity_kinds", "exclusions", "every subject"]  # fmt: skip
-        assert any(name in message for name in named), message
+        assert any(name in message for name in named_in_stops(labels, sheet, zoo)), message
         event(f"stopped: {message.split(':')[0][:40]}")
         return
     event(f"runs, {sum(inputs['excluded'].notna()) if 'excluded' in inputs else 0} excluded")
@@ -188,3 +198,90 @@ def test_every_outcome_is_an_accounted_run_or_a_named_stop(zoo, tmp_path, rows, 
     for record in records:
         assert record["status"] in ("included", "excluded")
         assert (record["status"] == "excluded") == bool(record["reason"])
+
+
+# Errors a job may stop with after the checks: each names what went wrong.
+NAMED_ERRORS = ("ValueError", "OSError", "FileNotFoundError", "InputError", "ConfoundsError",
+                "UnreadableImageError")  # fmt: skip
+# Draws that mostly get past the checks: the files and settings that can run,
+# and a few that fail only in a job (a truncated image's data).
+runnable_rows = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["good_a", "good_b", "good_c"] * 3 + ["partial_fov", "other_grid", "truncated"]
+        ),
+        st.sampled_from([None, "conf_60", "conf_gap_unused", "conf_moving"]),
+    ),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda row: row[0],
+)
+runnable_changes = st.fixed_dictionaries(
+    {
+        "mask": st.sampled_from(["epi", "template"]),
+        "inputs": st.fixed_dictionaries({"grid_mismatch": st.just("resample")}),
+        "exclusions": st.fixed_dictionaries(
+            {
+                "min_volumes": st.sampled_from([None, 10]),
+                "max_mean_fd": st.sampled_from([None, 5.0]),
+                "unusable": st.sampled_from(["stop", "exclude"]),
+            }
+        ),
+        "confounds": st.fixed_dictionaries(
+            {"columns": st.sampled_from(["all", ["trans_x", "rot_z"]])}
+        ),
+        "decomposition": st.fixed_dictionaries({"n_components": st.sampled_from([2, 4])}),
+        "regions": st.fixed_dictionaries(
+            {
+                "apply": st.sampled_from([None, None, "atlas.nii.gz"]),
+                "high_pass": st.sampled_from([None, 0.01]),
+                "t_r": st.just(2.0),
+            }
+        ),
+        "connectivity_kinds": st.sampled_from([["correlation"], ["correlation", "tangent"]]),
+        "group_unit": st.sampled_from(["participant", "run"]),
+    }
+)
+
+
+# no shrinking: each example is a real run
+@settings(max_examples=6, deadline=None, derandomize=True, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.filter_too_much, HealthCheck.too_slow])  # fmt: skip
+@given(rows=runnable_rows, change=runnable_changes)
+def test_a_sample_of_drawn_runs_completes_accounted_or_stops_naming_the_cause(
+    zoo, tmp_path_factory, rows, change
+):
+    """Draws past the checks, run for real with snakemake to the end.
+
+    The checks' own stops are the test above; here the jobs run: the run
+    completes with a ledger that accounts for every input and every output,
+    or a job stops with an error that names a subject, a file or a key
+    (never an unexpected exception type).
+    """
+    workdir = tmp_path_factory.mktemp("drawn")
+    config, labels = drawn_config(zoo, workdir, rows, change)
+    try:
+        validate(config, str(SCHEMA))
+        resolve_inputs(config, True, folder=workdir / "state")
+    except Exception:  # a stop of the checks: not this test's draw
+        assume(False)
+    process = run_snakemake(workdir, config=config, check=False)
+    results = workdir / "results"
+    if process.returncode != 0:
+        logs = sorted((results / "logs").rglob("*.log"))
+        failed = [log for log in logs if "Traceback" in log.read_text()]
+        assert failed, process.stdout[-3000:]
+        for log in failed:
+            last = log.read_text().strip().splitlines()[-1]
+            assert last.split(":")[0].rsplit(".", 1)[-1] in NAMED_ERRORS, (log, last)
+            assert any(n in last for n in named_in_stops(labels, config["subjects"], zoo)), last
+        event(f"a job stopped: {last.split(':')[0]} in {failed[0].stem}")
+        return
+    event("completed")
+    inputs = pd.read_csv(results / "group" / "inputs.tsv", sep="\t", dtype={"input": str})
+    assert sorted(inputs["input"]) == sorted(labels)
+    outputs = pd.read_csv(results / "group" / "outputs.tsv", sep="\t", dtype={"input": str})
+    assert all((workdir / path).is_file() for path in outputs["file"])
+    included = inputs.loc[inputs["status"] == "included", "input"]
+    assert set(outputs["input"].dropna()) == set(included)

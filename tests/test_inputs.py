@@ -325,6 +325,7 @@ def test_exclusion_reasons_name_the_criterion():
         ({"regions": {"low_pass": 0.05, "high_pass": 0.1, "t_r": 2.0}},
          r"regions.high_pass \(0.1 Hz\) must be below regions.low_pass \(0.05 Hz\)"),
         ({"connectivity_kinds": ["correlation", "tangent"]}, r"tangent needs at least 2 subjects"),
+        ({"decomposition": {"n_components": 1}}, r"decomposition.n_components: 1 component of 1"),
     ],
 )  # fmt: skip
 def test_settings_the_inputs_cannot_run_with_stop_before_any_job(changes, message):

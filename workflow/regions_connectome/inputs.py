@@ -798,7 +798,8 @@ def check_settings_for_inputs(config, included):
 
     What would otherwise fail in a job, after the expensive stages: temporal
     filters without a repetition time or with the high-pass above the
-    low-pass, and the tangent kind with fewer than two subjects.
+    low-pass, DictLearning on a single row of reduced data, and the tangent
+    kind with fewer than two subjects.
 
     Parameters
     ----------
@@ -832,6 +833,14 @@ def check_settings_for_inputs(config, included):
                 f"{section}.high_pass ({high} Hz) must be below {section}.low_pass ({low} Hz): "
                 "the band kept lies between them"
             )
+    decomposition = config["decomposition"]
+    learned = not config["regions"].get("apply") and decomposition["method"] == "dictlearning"
+    if learned and decomposition["n_components"] * len(included) < 2:
+        raise InputError(
+            "decomposition.n_components: 1 component of 1 subject leaves one row of reduced "
+            "data, from which nilearn's DictLearning cannot learn (its initial loadings fail); "
+            "set 2 or more, add subjects, or use decomposition.method: canica"
+        )
     if "tangent" in config["connectivity_kinds"] and len(included) < 2:
         raise InputError(
             f"connectivity_kinds: tangent needs at least 2 subjects (the group's geometric "
