@@ -5,7 +5,7 @@ CORES ?= 2
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: run test test-data
+.PHONY: run test test-data config-reference
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +23,7 @@ test: $(VENV)/.installed
 # wheel on PyPI, checked by SHA-256); the tests fetch it themselves when absent.
 test-data: $(VENV)/.installed
 	$(VENV)/bin/python tests/testdata.py
+
+# config/README.md, rendered from the config's schema (a test checks it is current).
+config-reference: $(VENV)/.installed
+	$(VENV)/bin/python tools/config_reference.py

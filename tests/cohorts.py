@@ -19,6 +19,8 @@ from testdata import ADHD_CONFOUNDS
 
 ADHD_FILES = sorted(ADHD_CONFOUNDS.glob("*/*_regressors.csv"))
 T_R = 2.0
+# The demo cohort made small: the config section ``demo`` of quick end-to-end runs.
+SMALL_DEMO = {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0}
 
 
 class Grid:

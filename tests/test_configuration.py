@@ -37,3 +37,24 @@ def test_a_nested_config_value_on_the_command_line_works(tmp_path):
         "regions={threshold: 0.05}",
     )  # fmt: skip
     assert re.search(r"^demo_subject\s+3$", process.stdout, re.M), process.stdout[-2000:]
+
+
+def test_config_readme_is_the_schema_rendered():
+    """config/README.md describes every key from the schema: run `make config-reference`."""
+    from regions_connectome.configuration import config_reference
+
+    schema = yaml.safe_load((PROJECT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    reference = config_reference(schema)
+    assert (PROJECT / "config" / "README.md").read_text() == reference
+    defaults = yaml.safe_load((PROJECT / "config.yaml").read_text())
+    for section, value in defaults.items():
+        keys = value.keys() if isinstance(value, dict) and section != "confounds" else [None]
+        for key in keys:
+            name = section if key is None else f"{section}.{key}"
+            assert f"| `{name}` |" in reference or section == "confounds", name
+    assert "| `confounds.columns` |" in reference
+
+
+def test_the_root_config_is_the_deployed_config():
+    """One file: config.yaml at the root is config/config.yaml (snakedeploy copies config/)."""
+    assert (PROJECT / "config.yaml").resolve() == (PROJECT / "config" / "config.yaml").resolve()

@@ -81,11 +81,15 @@ def test_space_is_said_only_where_the_inputs_say_it(tmp_path):
 
 
 def test_dataset_description_is_a_derivative():
-    description = dataset_description("wf", "1.0", "file:///wf", ["file:///bids"])
+    description = dataset_description("wf", "1.0", "https://github.com/o/wf", ["file:///bids"])
     assert description["DatasetType"] == "derivative"
-    assert description["GeneratedBy"] == [{"Name": "wf", "Version": "1.0", "CodeURL": "file:///wf"}]
+    assert description["GeneratedBy"] == [
+        {"Name": "wf", "Version": "1.0", "CodeURL": "https://github.com/o/wf"}
+    ]
     assert description["SourceDatasets"] == [{"URL": "file:///bids"}]
-    assert "SourceDatasets" not in dataset_description("wf", "1.0", "file:///wf")
+    # no address: no CodeURL (never a checkout's local path)
+    assert dataset_description("wf", "1.0")["GeneratedBy"] == [{"Name": "wf", "Version": "1.0"}]
+    assert "SourceDatasets" not in dataset_description("wf", "1.0")
     json.dumps(description)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cohorts import SMALL_DEMO
 from conftest import (
     PROJECT,
     SNAKEMAKE_ENV,
@@ -24,7 +25,7 @@ from conftest import (
     write_cohort,
 )
 
-SMALL_DEMO = {"demo": {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0}}
+SMALL_DEMO_CONFIG = {"demo": SMALL_DEMO}
 # Outputs compared byte for byte: everything but logs and benchmarks (which
 # hold times) and Snakemake's own bookkeeping.
 UNCOMPARED = {"logs", "benchmarks"}
@@ -45,7 +46,7 @@ def leftovers(workdir):
     return sorted(str(p) for p in (Path(workdir) / "results").rglob(".*.tmp*"))
 
 
-def start_snakemake(workdir, *args, config=SMALL_DEMO):
+def start_snakemake(workdir, *args, config=SMALL_DEMO_CONFIG):
     """Start snakemake in its own process group; output goes to a file."""
     log = open(Path(workdir) / "snakemake-output.txt", "w")  # noqa: SIM115
     return subprocess.Popen(
@@ -71,7 +72,7 @@ def wait_for(path, process, timeout=600):
 def clean_run(tmp_path_factory):
     """An uninterrupted run of the small demo cohort."""
     workdir = tmp_path_factory.mktemp("clean")
-    run_snakemake(workdir, config=SMALL_DEMO)
+    run_snakemake(workdir, config=SMALL_DEMO_CONFIG)
     return workdir
 
 
@@ -94,10 +95,10 @@ def test_sigkill_then_resume_gives_identical_outputs(clean_run, tmp_path, stage,
     assert not (tmp_path / "results" / output).exists(), f"the {stage} job had finished"
 
     # What a user does after a crash: release the stale lock, then rerun.
-    refused = run_snakemake(tmp_path, config=SMALL_DEMO, check=False)
+    refused = run_snakemake(tmp_path, config=SMALL_DEMO_CONFIG, check=False)
     assert refused.returncode != 0 and "cannot be locked" in refused.stdout
-    run_snakemake(tmp_path, "--unlock", config=SMALL_DEMO)
-    resumed = run_snakemake(tmp_path, "--rerun-incomplete", config=SMALL_DEMO)
+    run_snakemake(tmp_path, "--unlock", config=SMALL_DEMO_CONFIG)
+    resumed = run_snakemake(tmp_path, "--rerun-incomplete", config=SMALL_DEMO_CONFIG)
     assert "Nothing to be done" not in resumed.stdout
 
     ours, reference = outputs(tmp_path), outputs(clean_run)
@@ -113,7 +114,7 @@ def concurrent(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("concurrent")
     first = start_snakemake(workdir)
     wait_for(workdir / "results" / "logs" / "demo_ground_truth.log", first)
-    second = run_snakemake(workdir, config=SMALL_DEMO, check=False)
+    second = run_snakemake(workdir, config=SMALL_DEMO_CONFIG, check=False)
     assert first.wait(timeout=900) == 0, (workdir / "snakemake-output.txt").read_text()[-4000:]
     return workdir, second
 
@@ -176,7 +177,7 @@ def test_memory_grows_with_each_retry(clean_run, tmp_path):
     root.mkdir()
     workdir = tmp_path / "run"
     shutil.copytree(clean_run, workdir, symlinks=True)
-    for name in ("Snakefile", "config.yaml", "workflow", "envs"):
+    for name in ("Snakefile", "config", "workflow", "envs"):
         source = PROJECT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
     script = root / "workflow" / "scripts" / "group_connectivity.py"
@@ -191,7 +192,7 @@ def test_memory_grows_with_each_retry(clean_run, tmp_path):
         + "    raise MemoryError('simulated out-of-memory kill')\n"
     )
     process = run_snakemake(
-        workdir, "--retries", "1", config=SMALL_DEMO, snakefile=root / "Snakefile"
+        workdir, "--retries", "1", config=SMALL_DEMO_CONFIG, snakefile=root / "Snakefile"
     )
     assert "reduce_subject" not in process.stdout
     first, second = map(int, (workdir / "attempts.txt").read_text().split())

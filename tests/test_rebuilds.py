@@ -54,7 +54,7 @@ def rules(jobs):
 def project(tmp_path_factory):
     """A copy of the workflow with a complete run on a fixed (template) mask."""
     root = tmp_path_factory.mktemp("rebuilds")
-    for name in ("Snakefile", "config.yaml", "workflow", "envs", "profiles"):
+    for name in ("Snakefile", "config", "workflow", "envs", "profiles"):
         source = PROJECT / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, root / name)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from browser import DRAWN_EDGES, browser_page, needs_chromium
+from cohorts import SMALL_DEMO
 from conftest import run_file, run_snakemake
 from regions_connectome.denoising import read_confounds
 from regions_connectome.figures import edge_cutoff
@@ -23,7 +24,7 @@ from regions_connectome.quality import framewise_displacement
 SUBJECTS = ("01", "02", "03")
 KINDS = ["correlation", "partial correlation", "covariance", "precision", "tangent"]
 CONFIG = {
-    "demo": {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0},
+    "demo": SMALL_DEMO,
     "connectivity_kinds": KINDS,
 }
 

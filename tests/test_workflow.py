@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cohorts import SMALL_DEMO
 from conftest import PROJECT, SNAKEMAKE, run_file, run_snakemake
 
-SMALL_DEMO = {"n_subjects": 3, "n_volumes": 60, "voxel_size": 6.0}
 N_COMPONENTS = 5
 
 

@@ -6,7 +6,27 @@ numpy and SciPy only), :mod:`.denoising` (confounds), :mod:`.decomposition`
 (group mask, per-subject reduction, components), :mod:`.regions` (region
 extraction), :mod:`.connectivity` (timeseries and matrices), :mod:`.quality`,
 :mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`, :mod:`.derivatives` (the BIDS
-derivatives dataset) and :mod:`.io` (atomic writers).
+derivatives dataset), :mod:`.io` (atomic writers) and :mod:`.job` (the start of every
+rule script).
 """
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"
+
+# Every module: the workflow copies these out of a module's source (workflow/rules/source.smk).
+__all__ = [
+    "configuration",
+    "connectivity",
+    "decomposition",
+    "denoising",
+    "derivatives",
+    "figures",
+    "inputs",
+    "io",
+    "job",
+    "niimg",
+    "provenance",
+    "quality",
+    "regions",
+    "signals",
+    "synthetic",
+]

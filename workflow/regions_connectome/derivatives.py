@@ -339,13 +339,16 @@ def space_label(subjects, bids_space):
     return None
 
 
-def dataset_description(name, version, code_url, source_datasets=()):
+def dataset_description(name, version, code_url=None, source_datasets=()):
     """``dataset_description.json`` of the derivatives dataset.
 
     Parameters
     ----------
-    name, version, code_url : str
-        The workflow's name, version and code address.
+    name, version : str
+        The workflow's name and version.
+    code_url : str or None, default=None
+        The code's web address; None leaves ``CodeURL`` out (a checkout's
+        local path would make the results depend on where the code is).
     source_datasets : sequence of str
         Where the inputs came from (URL or local path), where known.
 
@@ -357,8 +360,10 @@ def dataset_description(name, version, code_url, source_datasets=()):
         "Name": "Regions and functional connectomes",
         "BIDSVersion": "1.10.0",
         "DatasetType": "derivative",
-        "GeneratedBy": [{"Name": name, "Version": version, "CodeURL": code_url}],
+        "GeneratedBy": [{"Name": name, "Version": version}],
     }
+    if code_url:
+        description["GeneratedBy"][0]["CodeURL"] = code_url
     if source_datasets:
         description["SourceDatasets"] = [{"URL": source} for source in source_datasets]
     return description

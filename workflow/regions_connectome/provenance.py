@@ -201,20 +201,24 @@ def software_versions():
     return versions
 
 
-def workflow_record(folder):
+def workflow_record(folder, ref=None):
     """Name, version and git commit of the workflow's code.
 
     Parameters
     ----------
-    folder : str or pathlib.Path
-        The workflow's folder (``workflow.basedir``).
+    folder : str or pathlib.Path or None
+        The workflow's folder in a checkout, or None for a module read from
+        a git source.
+    ref : str or None, default=None
+        That git source's commit or tag.
 
     Returns
     -------
     dict
         ``name``, ``version`` (the package's), ``commit`` (the checkout's
-        ``HEAD``, or None outside a git checkout) and ``modified`` (whether
-        tracked files differ from that commit; None outside a checkout).
+        ``HEAD`` or the source's ``ref``; None outside a git checkout) and
+        ``modified`` (whether tracked files differ from that commit; None
+        where it cannot be told).
     """
     import subprocess
 
@@ -229,13 +233,13 @@ def workflow_record(folder):
             return None
         return process.stdout.strip() if process.returncode == 0 else None
 
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    commit = git("rev-parse", "HEAD") if folder is not None else ref
+    status = git("status", "--porcelain", "--untracked-files=no") if folder and commit else None
     return {
         "name": "regions_connectome",
         "version": __version__,
         "commit": commit,
-        "modified": None if commit is None else bool(status),
+        "modified": None if status is None else bool(status),
     }
 
 

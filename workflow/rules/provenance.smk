@@ -35,8 +35,7 @@ rule provenance:
         # Inputs' checksums by size and modification time, so that a subject
         # added costs the hashing of its own files only.
         checksums=CHECKSUMS,
-        code_url=Path(workflow.basedir).resolve().as_uri(),
-        workflow_folder=workflow.basedir,
+        code=code_source(),
         sources=source_datasets(),
     script:
         "../scripts/provenance.py"

@@ -1,6 +1,6 @@
 """Put the regions the config names on the data's grid and describe them in a table."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.image", "nilearn.plotting"))
 

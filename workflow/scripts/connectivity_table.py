@@ -1,6 +1,6 @@
 """All subjects' matrices of every kind as one long table."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

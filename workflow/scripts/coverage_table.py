@@ -1,6 +1,6 @@
 """Every subject's coverage of every region, in one table."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

@@ -1,6 +1,6 @@
 """Learn the group components from every subject's reduced data."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.decomposition",))
 

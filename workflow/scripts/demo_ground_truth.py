@@ -1,6 +1,6 @@
 """Plant the synthetic cohort's networks and write its ground truth."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

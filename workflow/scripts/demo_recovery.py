@@ -1,6 +1,6 @@
 """Table: each planted network of the demo and the component that recovers it."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

@@ -1,6 +1,6 @@
 """Simulate one subject of the synthetic cohort."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

@@ -1,6 +1,6 @@
 """The table of subjects left out of the group stages, with the reason."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

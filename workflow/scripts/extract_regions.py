@@ -1,6 +1,6 @@
 """Extract regions from the component maps and describe them in a table."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.regions", "nilearn.plotting"))
 

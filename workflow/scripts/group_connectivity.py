@@ -1,6 +1,6 @@
 """The group matrix of a subject-level kind: the mean over participants (or runs)."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

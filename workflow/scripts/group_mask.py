@@ -1,6 +1,6 @@
 """The group mask: intersected EPI masks, the MNI152 template, or a given file."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

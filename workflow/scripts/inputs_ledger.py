@@ -1,6 +1,6 @@
 """The ledger of the run: what became of each input, and the files it produces."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

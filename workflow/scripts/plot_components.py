@@ -1,6 +1,6 @@
 """Figure: the component maps as a probabilistic atlas."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.plotting",))
 

@@ -1,6 +1,6 @@
 """Figures of the mean correlation connectome: matrix, glass brain and 3D view."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.plotting",))
 

@@ -1,6 +1,6 @@
 """Figure: the group matrix of a connectivity kind other than the correlation."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.plotting",))
 

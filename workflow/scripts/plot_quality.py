@@ -1,6 +1,6 @@
 """Quality figures: each subject's motion and matrix, the group's spread, QC-FC."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("matplotlib.pyplot",))
 

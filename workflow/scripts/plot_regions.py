@@ -3,7 +3,7 @@
 The networks are drawn for learned regions only (applied regions have no components).
 """
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.plotting",))
 

@@ -1,6 +1,6 @@
 """The provenance record, the methods paragraph and the dataset description of this run."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 
@@ -19,7 +19,7 @@ checksums = Path(params.checksums)
 known = json.loads(checksums.read_text()) if checksums.is_file() else {}
 # the code as it is when the record is written (not a param: a new commit
 # alone does not rerun the analysis)
-code = workflow_record(params.workflow_folder)
+code = workflow_record(params.code["folder"], params.code["ref"])
 record = provenance(
     config, subjects, n_volumes, inputs.mask or None, inputs.regions or None, excluded, known,
     code,
@@ -44,7 +44,7 @@ with atomic_output(output.methods) as tmp:
         )
     )
 write_json(
-    dataset_description("regions_connectome", __version__, params.code_url, params.sources),
+    dataset_description("regions_connectome", __version__, params.code["url"], params.sources),
     output.description,
 )
 with atomic_output(output.bidsignore) as tmp:

@@ -1,6 +1,6 @@
 """Every run's QC row (volumes, motion), in one table."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

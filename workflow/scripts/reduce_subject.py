@@ -4,7 +4,7 @@ Also keeps the smoothed data in the mask, from which the subject's timeseries
 are extracted later without reading and smoothing the image again.
 """
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

@@ -1,6 +1,6 @@
 """One subject's image resampled to the common grid (the one most inputs share)."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.image",))
 

@@ -1,6 +1,6 @@
 """One subject's EPI mask (the per-subject part of nilearn's group EPI mask)."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

@@ -6,7 +6,7 @@ subject-level kinds (the tangent kind needs the whole group). The run's QC row
 (volumes, motion) comes from the same confounds.
 """
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake)
 

@@ -1,6 +1,6 @@
 """Every subject's tangent-space matrix and the group reference (fitted on the group)."""
 
-from script_setup import start
+from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.connectome",))
 

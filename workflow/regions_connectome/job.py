@@ -1,9 +1,9 @@
-"""Imported first by every rule script.
+"""The start of every rule script (``from regions_connectome.job import start``).
 
-Puts the workflow's package on ``sys.path`` (wherever Snakemake runs the
-script from), sends the script's output, warnings and tracebacks to the
-rule's ``log:`` file, and imports the libraries the job uses out of the
-garbage collector's sight.
+Sends the script's output, warnings and tracebacks to the rule's ``log:``
+file, and imports the libraries the job uses out of the garbage collector's
+sight. The scripts find the package through ``PYTHONPATH``, which the
+workflow sets wherever Snakemake reads it from (``workflow/rules/source.smk``).
 """
 
 import atexit
@@ -13,9 +13,6 @@ import importlib
 import logging
 import sys
 import warnings
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def start(snakemake, uses=()):
