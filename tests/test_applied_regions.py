@@ -98,7 +98,7 @@ def test_a_previous_runs_regions_give_its_numbers_and_a_new_subject_costs_its_ow
     run_snakemake(tmp_path, config=config)
     assert {p: p.stat().st_mtime_ns for p in results.glob("sub-0[123]/func/*")} == before
     group = json.loads((results / "group/meas-correlation_relmat.json").read_text())
-    assert group["subjects"] == ["01", "02", "03", "04"]
+    assert group["InputLabels"] == ["01", "02", "03", "04"]
 
 
 def test_aal_on_the_synthetic_cohort_names_every_region(cohort, tmp_path):
@@ -124,8 +124,8 @@ def test_aal_on_the_synthetic_cohort_names_every_region(cohort, tmp_path):
         assert matrix.loc[missing, :].isna().all().all()
         assert np.isfinite(matrix.loc[~missing, ~missing]).all().all()
         sidecar = json.loads(run_file(results, subject, "_timeseries.json").read_text())
-        assert sidecar["masker"] == "nilearn.maskers.NiftiLabelsMasker"
-        assert sidecar["regions_without_signal"] == list(missing[missing].index)
+        assert sidecar["Masker"] == "nilearn.maskers.NiftiLabelsMasker"
+        assert sidecar["RegionsWithoutSignal"] == list(missing[missing].index)
     # the synthetic images vary in every voxel: every region has signal
     assert not missing.any() and (coverage == 1).all().all()
     for figure in ["regions.png", "regions.html", "matrix.png", "connectome.png"]:

@@ -185,8 +185,8 @@ def test_coverage_is_the_fraction_of_a_regions_voxels_with_signal():
     varies = np.array([True, False, True, True])
     np.testing.assert_allclose(region_coverage(varies, support), [2 / 3, 1.0, 0.0])
     sidecars = [
-        {"subject": "01", "coverage": {"a": 1.0, "b": 0.25}},
-        {"subject": "02", "coverage": {"a": 0.5, "b": 0.0}},
+        {"InputLabel": "01", "RegionCoverage": {"a": 1.0, "b": 0.25}},
+        {"InputLabel": "02", "RegionCoverage": {"a": 0.5, "b": 0.0}},
     ]
     subjects, table = coverage_table(sidecars, ["b", "a"])  # in the regions table's order
     assert subjects == ["01", "02"]

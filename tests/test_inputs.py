@@ -158,7 +158,7 @@ def test_a_subject_without_confounds_runs_through(small_cohort, tmp_path):
     run_snakemake(tmp_path, config={"subjects": str(sheet), "mask": "template"})
     label = rows.loc[1, "subject"]
     sidecar = json.loads(run_file(tmp_path / "results", label, "_timeseries.json").read_text())
-    assert sidecar["confounds"] is None and sidecar["confounds_regressed_out"] == []
+    assert sidecar["ConfoundsFile"] is None and sidecar["ConfoundRegressors"] == []
     record = json.loads((tmp_path / "results" / "provenance.json").read_text())
     assert record["inputs"][label]["confounds"] is None
 
@@ -291,7 +291,7 @@ def test_exclusions_leave_subjects_out_with_the_reason_never_silently(tmp_path):
     assert reasons["99"].startswith("unusable: subject 99: image") and "4D image" in reasons["99"]
     kept = sorted(set(fd) - {moving})
     group = json.loads((tmp_path / "results/group/meas-correlation_relmat.json").read_text())
-    assert group["subjects"] == kept
+    assert group["InputLabels"] == kept
     assert not (tmp_path / f"results/sub-{moving}").exists()
     methods = (tmp_path / "results/methods.md").read_text()
     assert "2 further input(s) were excluded" in methods and moving in methods

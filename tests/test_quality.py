@@ -94,7 +94,7 @@ def test_qc_fc_is_scipys_correlation_per_edge():
     matrices[3][1, 4] = matrices[3][4, 1] = np.nan  # subject 3 lacks edge (1, 4)
     coords = rng.uniform(-60, 60, (n_regions, 3))
     edges, summary = qc_fc(matrices, fd, coords)
-    assert len(edges["qcfc"]) == summary["n_edges"] == n_regions * (n_regions - 1) // 2
+    assert len(edges["qcfc"]) == summary["NumberOfEdges"] == n_regions * (n_regions - 1) // 2
     keys = ("region_a", "region_b", "qcfc", "p", "n_subjects", "distance")
     for a, b, r, p, n, d in zip(*(edges[k] for k in keys), strict=True):
         keep = np.array([np.isfinite(m[a, b]) for m in matrices])
@@ -105,16 +105,16 @@ def test_qc_fc_is_scipys_correlation_per_edge():
         assert n == keep.sum() == (n_subjects - 1 if (a, b) == (1, 4) else n_subjects)
         assert d == pytest.approx(np.linalg.norm(coords[a] - coords[b]))
     rho = stats.spearmanr(edges["qcfc"], edges["distance"]).statistic
-    assert summary["distance_dependence"] == pytest.approx(rho, abs=1e-12)
-    assert summary["percent_significant"] == pytest.approx(100 * np.mean(edges["p"] < 0.05))
-    assert summary["percent_significant_fdr"] <= summary["percent_significant"]
-    assert summary["median_abs_qcfc"] == pytest.approx(np.median(np.abs(edges["qcfc"])))
+    assert summary["DistanceDependence"] == pytest.approx(rho, abs=1e-12)
+    assert summary["PercentSignificant"] == pytest.approx(100 * np.mean(edges["p"] < 0.05))
+    assert summary["PercentSignificantFDR"] <= summary["PercentSignificant"]
+    assert summary["MedianAbsQCFC"] == pytest.approx(np.median(np.abs(edges["qcfc"])))
 
 
 def test_qc_fc_needs_three_subjects():
     matrices = [np.eye(3), np.eye(3) * 0.5]
     edges, summary = qc_fc(matrices, [0.1, 0.2], np.zeros((3, 3)))
-    assert np.isnan(edges["qcfc"]).all() and np.isnan(summary["percent_significant"])
+    assert np.isnan(edges["qcfc"]).all() and np.isnan(summary["PercentSignificant"])
 
 
 def qcfc_of_demo(workdir, motion_leak):
@@ -140,12 +140,12 @@ def test_qc_fc_finds_motion_planted_to_leak_into_connectivity(tmp_path):
     leaky, leaky_qc = qcfc_of_demo(tmp_path / "leaky", 10.0)
     pd.testing.assert_frame_equal(clean_qc, leaky_qc)  # the same motion in both
     assert clean_qc["mean_fd"].max() > 4 * clean_qc["mean_fd"].min()
-    assert clean["n_edges"] == leaky["n_edges"] == 116 * 115 // 2
-    assert clean["percent_significant"] < 8 and clean["percent_significant_fdr"] < 1
-    assert abs(clean["distance_dependence"]) < 0.1
-    assert leaky["percent_significant"] > 30 and leaky["percent_significant_fdr"] > 20
-    assert leaky["median_abs_qcfc"] > 2 * clean["median_abs_qcfc"]
-    assert leaky["distance_dependence"] < -0.15
+    assert clean["NumberOfEdges"] == leaky["NumberOfEdges"] == 116 * 115 // 2
+    assert clean["PercentSignificant"] < 8 and clean["PercentSignificantFDR"] < 1
+    assert abs(clean["DistanceDependence"]) < 0.1
+    assert leaky["PercentSignificant"] > 30 and leaky["PercentSignificantFDR"] > 20
+    assert leaky["MedianAbsQCFC"] > 2 * clean["MedianAbsQCFC"]
+    assert leaky["DistanceDependence"] < -0.15
 
 
 def test_qcfc_counts_each_participant_once():
@@ -167,7 +167,7 @@ def test_qcfc_counts_each_participant_once():
         [qc["mean_fd"].iloc[:2].mean(), *qc["mean_fd"].iloc[2:]],
         regions[["x", "y", "z"]].to_numpy(dtype=float),
     )
-    assert summary["n_subjects"] == 4
+    assert summary["NumberOfUnits"] == 4
     np.testing.assert_allclose(edges["qcfc"], expected["qcfc"], atol=1e-12)
 
 

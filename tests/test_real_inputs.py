@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+from bids import BIDSLayout
 from sklearn.utils import Bunch
 from threadpoolctl import threadpool_limits
 
@@ -469,16 +471,18 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
             run_file(tmp_path / "results", label, "_timeseries.tsv"), sep="\t", index_col=0
         )
         assert (
-            len(timeseries) == sidecar["denoising"]["n_volumes_kept"] == sidecar["n_volumes_kept"]
+            len(timeseries)
+            == sidecar["Denoising"]["n_volumes_kept"]
+            == sidecar["NumberOfVolumesKept"]
         )
-        assert sidecar["denoising"]["strategy"] == "scrubbing"
-        assert sidecar["denoising"]["options"] == {"fd_threshold": 0.2}
-        assert "trans_x_derivative1_power2" in sidecar["confounds_regressed_out"]
+        assert sidecar["Denoising"]["strategy"] == "scrubbing"
+        assert sidecar["Denoising"]["options"] == {"fd_threshold": 0.2}
+        assert "trans_x_derivative1_power2" in sidecar["ConfoundRegressors"]
     assert not list((tmp_path / "results").glob("sub-03/func/*nback*")), "the task filter holds"
     # the group counts participants: 01's two runs are averaged first
     group = json.loads((tmp_path / "results/group/meas-correlation_relmat.json").read_text())
-    assert group["unit"] == "participant" and group["participants"] == ["01", "02", "03"]
-    assert group["n_participants"] == 3 and group["n_subjects"] == 4
+    assert group["GroupUnit"] == "participant" and group["ParticipantLabels"] == ["01", "02", "03"]
+    assert group["NumberOfParticipants"] == 3 and group["NumberOfInputs"] == 4
     runs = {
         label: pd.read_csv(
             run_file(tmp_path / "results", label, "_meas-correlation_relmat.tsv"), sep="\t",
@@ -496,10 +500,23 @@ def test_a_run_on_fmriprep_derivatives_with_scrubbing(tree, tmp_path):
     np.testing.assert_allclose(mean, np.nanmean(by_participant, axis=0), atol=1e-8)
     methods = (tmp_path / "results" / "methods.md").read_text()
     assert "3 participants (4 runs" in methods and "each participant once" in methods
+    # BIDS tools read the results as they read XCP-D's: the sidecars' own keys
+    # are never an entity's name, so pybids gives the entities of the files
+    layout = BIDSLayout(tmp_path / "results", validate=False, is_derivative=True)
+    assert layout.get_subjects() == ["01", "02", "03"]
+    assert layout.get_sessions() == ["A"]
+    assert layout.get_tasks() == ["rest"]
+    assert [int(run) for run in layout.get_runs()] == [1, 2]
+    relmats = layout.get(subject="01", suffix="relmat", extension=".tsv", return_type="filename")
+    assert sorted(Path(f).name.split("_space-")[0] for f in relmats) == [
+        "sub-01_task-rest_run-1", "sub-01_task-rest_run-2"
+    ]  # fmt: skip
+    assert layout.get(session="A", suffix="timeseries", extension=".tsv", return_type="id",
+                      target="subject") == ["02"]  # fmt: skip
     sidecar = json.loads(
         run_file(tmp_path / "results", "03_task-rest", "_timeseries.json").read_text()
     )
-    removed = sidecar["denoising"]["volumes_removed"]
+    removed = sidecar["Denoising"]["volumes_removed"]
     assert 5 <= len(removed) < 261 - 100
     timeseries = pd.read_csv(
         run_file(tmp_path / "results", "03_task-rest", "_timeseries.tsv"), sep="\t", index_col=0
@@ -574,8 +591,8 @@ def test_a_run_on_the_real_adhd_confounds_with_one_image_resampled(tmp_path, gri
     assert img.shape == reference.shape[:3] + (175,) and np.allclose(img.affine, reference.affine)
     for label in adhd_labels():
         sidecar = json.loads(run_file(tmp_path / "results", label, "_timeseries.json").read_text())
-        assert sidecar["n_volumes_kept"] == len(read_confounds(BY_ID[label]))
-        assert {"constant", "linearTrend", "compcor5"} <= set(sidecar["confounds_regressed_out"])
+        assert sidecar["NumberOfVolumesKept"] == len(read_confounds(BY_ID[label]))
+        assert {"constant", "linearTrend", "compcor5"} <= set(sidecar["ConfoundRegressors"])
         matrix = pd.read_csv(
             run_file(tmp_path / "results", label, "_meas-correlation_relmat.tsv"),
             sep="\t",

@@ -52,7 +52,7 @@ def test_every_kind_per_subject_and_group(run):
             assert matrix.index.tolist() == labels and np.isfinite(matrix.to_numpy()).all()
         if kind == "tangent":
             sidecar = json.loads((results / "group" / f"meas-{name}_relmat.json").read_text())
-            assert "geometric mean" in sidecar["statistic"]
+            assert "geometric mean" in sidecar["Statistic"]
             assert np.linalg.eigvalsh(group.to_numpy()).min() > 0
         else:
             np.testing.assert_allclose(
@@ -67,20 +67,20 @@ def test_sidecars_say_what_made_each_matrix(run):
     results = run / "results"
     for subject in SUBJECTS:
         timeseries = json.loads(run_file(results, subject, "_timeseries.json").read_text())
-        assert timeseries["confounds_regressed_out"] == [
+        assert timeseries["ConfoundRegressors"] == [
             "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"
         ]  # fmt: skip
-        assert timeseries["n_volumes_kept"] == 60
+        assert timeseries["NumberOfVolumesKept"] == 60
         relmat = json.loads(
             (run_file(results, subject, "_meas-partialcorrelation_relmat.json")).read_text()
         )
-        assert relmat["kind"] == "partial correlation"
-        assert relmat["estimator"]["name"] == "nilearn.connectome.ConnectivityMeasure"
-        assert relmat["regions_img"].endswith("regions.nii.gz")
-        assert relmat["confounds"].endswith(f"sub-{subject}_desc-confounds_timeseries.tsv")
-        assert relmat["n_volumes_kept"] == 60
+        assert relmat["ConnectivityKind"] == "partial correlation"
+        assert relmat["Estimator"]["name"] == "nilearn.connectome.ConnectivityMeasure"
+        assert relmat["RegionsImage"].endswith("regions.nii.gz")
+        assert relmat["ConfoundsFile"].endswith(f"sub-{subject}_desc-confounds_timeseries.tsv")
+        assert relmat["NumberOfVolumesKept"] == 60
     group = json.loads((results / "group" / "meas-correlation_relmat.json").read_text())
-    assert group["subjects"] == list(SUBJECTS) and group["n_subjects"] == 3
+    assert group["InputLabels"] == list(SUBJECTS) and group["NumberOfInputs"] == 3
 
 
 def test_long_table_holds_every_matrix(run):
@@ -246,5 +246,7 @@ def test_every_run_has_a_qc_row_and_the_group_table_gathers_them(run):
         sidecar = json.loads(run_file(results, subject, "_timeseries.json").read_text())
         assert sidecar["MeanFramewiseDisplacement"] == pytest.approx(row.mean_fd, rel=1e-8)
     summary = json.loads((results / "group/qcfc.json").read_text())
-    assert summary["n_subjects"] == len(SUBJECTS) and summary["kind"] == "correlation"
+    assert (
+        summary["NumberOfUnits"] == len(SUBJECTS) and summary["ConnectivityKind"] == "correlation"
+    )
     assert (results / "figures/qcfc.png").stat().st_size > 10_000

@@ -160,8 +160,8 @@ def test_timeseries_smoothed_otherwise_than_the_decomposition(results, tmp_path)
     shutil.copytree(results.parent, tmp_path, dirs_exist_ok=True)  # with .snakemake's records
     run_snakemake(tmp_path, config={"demo": SMALL_DEMO, "regions": {"smoothing_fwhm": 4.0}})
     sidecar = json.loads(run_file(tmp_path / "results", "01", "_timeseries.json").read_text())
-    assert sidecar["smoothed_once"] is False
-    assert sidecar["masker_parameters"]["smoothing_fwhm"] == 4.0
+    assert sidecar["SmoothedOnce"] is False
+    assert sidecar["MaskerParameters"]["smoothing_fwhm"] == 4.0
     sharper = read(run_file(tmp_path / "results", "01", "_timeseries.tsv"))
     assert np.isfinite(sharper.to_numpy()).all()
     assert not np.allclose(sharper, read(run_file(results, "01", "_timeseries.tsv")))

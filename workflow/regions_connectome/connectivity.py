@@ -221,22 +221,23 @@ def timeseries_sidecar(subject, inputs, denoising, params, timeseries, coverage,
     """
     missing = np.isnan(timeseries).all(axis=0)
     return {
-        "subject": subject,
-        "func": inputs["func"],
-        "confounds": inputs["confounds"] or None,
-        "confounds_regressed_out": denoising.record["columns"],
-        "denoising": denoising.record,
-        "n_volumes_kept": len(timeseries),
-        "regions_img": inputs["regions"],
-        "masker": masker,
-        "masker_parameters": dict(params),
-        "computed_with": (
+        "InputLabel": subject,
+        "InputImage": inputs["func"],
+        "ConfoundsFile": inputs["confounds"] or None,
+        "Denoising": denoising.record,
+        "NumberOfVolumesKept": len(timeseries),
+        "RegionsImage": inputs["regions"],
+        "Masker": masker,
+        "MaskerParameters": dict(params),
+        "ComputedWith": (
             f"regions_connectome.signals (numpy, SciPy): {masker}'s signal extraction "
             "in float64 on the voxels with signal, and nilearn.signal.clean"
         ),
-        "smoothed_once": bool(inputs["smoothed"]),
-        "coverage": {label: round(float(c), 4) for label, c in zip(labels, coverage, strict=True)},
-        "regions_without_signal": [
+        "SmoothedOnce": bool(inputs["smoothed"]),
+        "RegionCoverage": {
+            label: round(float(c), 4) for label, c in zip(labels, coverage, strict=True)
+        },
+        "RegionsWithoutSignal": [
             label for label, gone in zip(labels, missing, strict=True) if gone
         ],
     }
@@ -490,15 +491,15 @@ def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, r
     from regions_connectome.derivatives import relmat_metadata
 
     return relmat_metadata(kind, [timeseries_file]) | {
-        "subject": subject,
-        "kind": kind,
-        "estimator": _estimator(kind),
-        "regions_img": regions_img,
-        "timeseries": timeseries_file,
-        "confounds": timeseries_sidecar["confounds"],
-        "confounds_regressed_out": timeseries_sidecar["confounds_regressed_out"],
-        "n_volumes_kept": timeseries_sidecar["n_volumes_kept"],
-        "regions_without_signal": timeseries_sidecar["regions_without_signal"],
+        "InputLabel": subject,
+        "ConnectivityKind": kind,
+        "Estimator": _estimator(kind),
+        "RegionsImage": regions_img,
+        "TimeseriesFile": timeseries_file,
+        "ConfoundsFile": timeseries_sidecar["ConfoundsFile"],
+        "ConfoundRegressors": timeseries_sidecar["ConfoundRegressors"],
+        "NumberOfVolumesKept": timeseries_sidecar["NumberOfVolumesKept"],
+        "RegionsWithoutSignal": timeseries_sidecar["RegionsWithoutSignal"],
     }
 
 
@@ -536,24 +537,26 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img, unit="run"):
         )
     from regions_connectome.derivatives import participant_of, relmat_metadata
 
-    subjects = [sidecar["subject"] for sidecar in subject_sidecars]
-    sources = [sidecar["timeseries"] for sidecar in subject_sidecars]
+    subjects = [sidecar["InputLabel"] for sidecar in subject_sidecars]
+    sources = [sidecar["TimeseriesFile"] for sidecar in subject_sidecars]
     participants = list(dict.fromkeys(participant_of(s) for s in subjects))
     return relmat_metadata(kind, sources) | {
-        "kind": kind,
-        "estimator": _estimator(kind),
-        "statistic": statistic,
-        "regions_img": regions_img,
-        "unit": unit,
-        "subjects": subjects,
-        "n_subjects": len(subjects),
-        "participants": participants,
-        "n_participants": len(participants),
-        "n_volumes_kept": {s["subject"]: s["n_volumes_kept"] for s in subject_sidecars},
-        "regions_without_signal": {
-            s["subject"]: s["regions_without_signal"]
+        "ConnectivityKind": kind,
+        "Estimator": _estimator(kind),
+        "Statistic": statistic,
+        "RegionsImage": regions_img,
+        "GroupUnit": unit,
+        "InputLabels": subjects,
+        "NumberOfInputs": len(subjects),
+        "ParticipantLabels": participants,
+        "NumberOfParticipants": len(participants),
+        "NumberOfVolumesKept": {
+            s["InputLabel"]: s["NumberOfVolumesKept"] for s in subject_sidecars
+        },
+        "RegionsWithoutSignal": {
+            s["InputLabel"]: s["RegionsWithoutSignal"]
             for s in subject_sidecars
-            if s.get("regions_without_signal")
+            if s.get("RegionsWithoutSignal")
         },
     }
 
@@ -646,9 +649,9 @@ def coverage_table(timeseries_sidecars, labels):
     coverage : numpy.ndarray, shape (n_subjects, n_regions)
         Fraction of each region's voxels where the subject's image has signal.
     """
-    subjects = [sidecar["subject"] for sidecar in timeseries_sidecars]
+    subjects = [sidecar["InputLabel"] for sidecar in timeseries_sidecars]
     coverage = np.array(
-        [[sidecar["coverage"][label] for label in labels] for sidecar in timeseries_sidecars],
+        [[sidecar["RegionCoverage"][label] for label in labels] for sidecar in timeseries_sidecars],
         dtype=float,
     ).reshape(len(subjects), len(labels))
     return subjects, coverage
@@ -673,7 +676,7 @@ def relmat_keys(relmat_files):
     keys = []
     for path in relmat_files:
         sidecar = json.loads(Path(path).with_suffix(".json").read_text())
-        keys.append(((sidecar["subject"], sidecar["kind"]), path))
+        keys.append(((sidecar["InputLabel"], sidecar["ConnectivityKind"]), path))
     return keys
 
 

@@ -518,11 +518,11 @@ def plot_qcfc(edges, summary, path, dpi=100):
     tested = np.isfinite(edges["qcfc"])
     if tested.any():
         spread.hist(edges["qcfc"][tested], bins=30, range=(-1, 1), color="tab:blue")
-        significant = tested & (edges["p"] < summary["alpha"])
+        significant = tested & (edges["p"] < summary["Alpha"])
         distance.scatter(edges["distance"][tested], edges["qcfc"][tested], s=6, color="0.5")
         distance.scatter(
             edges["distance"][significant], edges["qcfc"][significant], s=6, color="tab:red",
-            label=f"p < {summary['alpha']}",
+            label=f"p < {summary['Alpha']}",
         )  # fmt: skip
         distance.legend(loc="upper right")
     else:
@@ -532,17 +532,17 @@ def plot_qcfc(edges, summary, path, dpi=100):
     spread.set_xlabel("QC-FC (correlation of an edge with mean FD)")
     spread.set_ylabel("edges")
     spread.set_title(
-        f"{summary['percent_significant']:.1f}% of edges p < {summary['alpha']} "
-        f"({summary['percent_significant_fdr']:.1f}% FDR); median |r| "
-        f"{summary['median_abs_qcfc']:.3f}",
+        f"{summary['PercentSignificant']:.1f}% of edges p < {summary['Alpha']} "
+        f"({summary['PercentSignificantFDR']:.1f}% FDR); median |r| "
+        f"{summary['MedianAbsQCFC']:.3f}",
         fontsize=9,
     )
     distance.axhline(0.0, color="k", linewidth=0.8)
     distance.set_xlabel("distance between region centres (mm)")
     distance.set_ylabel("QC-FC")
     distance.set_title(
-        f"distance dependence: Spearman rho {summary['distance_dependence']:.3f} "
-        f"({summary['n_subjects']} subjects)",
+        f"distance dependence: Spearman rho {summary['DistanceDependence']:.3f} "
+        f"({summary['NumberOfUnits']} subjects)",
         fontsize=9,
     )
     figure.tight_layout()

@@ -200,10 +200,11 @@ def qc_fc(matrices, mean_fd, coords, alpha=0.05):
         ``region_a``, ``region_b`` (indices, ``a < b``), ``qcfc`` (r),
         ``p``, ``n_subjects``, ``distance`` (mm), one value per edge.
     summary : dict
-        ``n_subjects``, ``n_edges``, ``percent_significant`` (p < alpha),
-        ``percent_significant_fdr`` (Benjamini-Hochberg), ``median_abs_qcfc``,
-        ``distance_dependence`` (Spearman's rho between QC-FC and distance)
-        and its p value. NaN where fewer than three subjects have an edge.
+        ``NumberOfUnits``, ``NumberOfEdges``, ``Alpha``, ``PercentSignificant``
+        (p < alpha), ``PercentSignificantFDR`` (Benjamini-Hochberg),
+        ``MedianAbsQCFC``, ``DistanceDependence`` (Spearman's rho between
+        QC-FC and distance) and its p value ``DistanceDependenceP``: the keys
+        of ``qcfc.json``. NaN where fewer than three subjects have an edge.
     """
     from scipy import stats
 
@@ -227,27 +228,27 @@ def qc_fc(matrices, mean_fd, coords, alpha=0.05):
     distance = np.linalg.norm(centres[rows] - centres[columns], axis=1)
     tested = np.isfinite(p)
     summary = {
-        "n_subjects": int(len(fd)),
-        "n_edges": int(len(r)),
-        "alpha": alpha,
-        "percent_significant": float("nan"),
-        "percent_significant_fdr": float("nan"),
-        "median_abs_qcfc": float("nan"),
-        "distance_dependence": float("nan"),
-        "distance_dependence_p": float("nan"),
+        "NumberOfUnits": int(len(fd)),
+        "NumberOfEdges": int(len(r)),
+        "Alpha": alpha,
+        "PercentSignificant": float("nan"),
+        "PercentSignificantFDR": float("nan"),
+        "MedianAbsQCFC": float("nan"),
+        "DistanceDependence": float("nan"),
+        "DistanceDependenceP": float("nan"),
     }
     if tested.any():
         summary |= {
-            "percent_significant": float(100 * np.mean(p[tested] < alpha)),
-            "percent_significant_fdr": float(
+            "PercentSignificant": float(100 * np.mean(p[tested] < alpha)),
+            "PercentSignificantFDR": float(
                 100 * np.mean(stats.false_discovery_control(p[tested]) < alpha)
             ),
-            "median_abs_qcfc": float(np.median(np.abs(r[tested]))),
+            "MedianAbsQCFC": float(np.median(np.abs(r[tested]))),
         }
         near = tested & np.isfinite(distance)
         if near.sum() >= 3:
             rho, rho_p = stats.spearmanr(r[near], distance[near])
-            summary |= {"distance_dependence": float(rho), "distance_dependence_p": float(rho_p)}
+            summary |= {"DistanceDependence": float(rho), "DistanceDependenceP": float(rho_p)}
     edges = {"region_a": rows, "region_b": columns, "qcfc": r, "p": p, "n_subjects": n,
              "distance": distance}  # fmt: skip
     return edges, summary
@@ -272,7 +273,7 @@ def qcfc_table(matrices, qc, regions, unit="run"):
     -------
     edges : dict of numpy.ndarray
     summary : dict
-        As :func:`qc_fc` returns them (``n_subjects`` counts the units).
+        As :func:`qc_fc` returns them (``NumberOfUnits`` counts the units).
     table : pandas.DataFrame
         One row per edge: ``region_a``, ``region_b`` (labels), ``distance``,
         ``qcfc``, ``p``, ``n_subjects``.

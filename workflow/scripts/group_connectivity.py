@@ -16,7 +16,7 @@ matrices = [read_tsv(path) for path in snakemake.input.relmats]
 sidecars = [json.loads(Path(path).read_text()) for path in snakemake.input.sidecars]
 labels = pd.Index(matrices[0].columns, name="region")
 units, names = combine_runs(
-    [m.to_numpy() for m in matrices], [s["subject"] for s in sidecars], snakemake.params.unit
+    [m.to_numpy() for m in matrices], [s["InputLabel"] for s in sidecars], snakemake.params.unit
 )
 group = group_mean(units, names)
 write_tsv(pd.DataFrame(group, index=labels, columns=labels), snakemake.output.group)

@@ -19,7 +19,10 @@ matrices = {subject: read_tsv(path) for (subject, _), path in relmat_keys(inputs
 edges, summary, table = qcfc_table(
     matrices, read_tsv(inputs.qc, labels="subject"), read_tsv(inputs.regions), params.unit
 )
-write_json(summary | {"kind": "correlation", "confounds": params.confounds}, output.qcfc_summary)
+write_json(
+    summary | {"ConnectivityKind": "correlation", "Confounds": params.confounds},
+    output.qcfc_summary,
+)
 write_tsv(table, output.qcfc_table, index=False)
 for (label, files), path in zip(params.subjects.items(), output.subjects, strict=True):
     with or_why_not(path):
