@@ -156,3 +156,43 @@ def test_snakedeploy_then_snakemake(source, tmp_path):
     config_file.write_text(yaml.safe_dump(config))
     run(folder, env)
     assert_complete_results(folder)
+
+
+def test_two_checkouts_give_byte_identical_results(source, tmp_path):
+    """No path of the machine or of the checkout goes into the results."""
+    repository, env = source
+    subprocess.run(["git", "clone", "-q", str(repository), str(tmp_path / "other")], check=True)
+    config = tmp_path / "small.yaml"
+    config.write_text(yaml.safe_dump(DEPLOYED_CONFIG))
+    for checkout, run_folder in ((repository, "first"), (tmp_path / "other", "second")):
+        (tmp_path / run_folder).mkdir()
+        run(tmp_path / run_folder, env, "--snakefile", str(checkout / "Snakefile"),
+            "--configfile", str(checkout / "config.yaml"), str(config))  # fmt: skip
+
+    def files(folder):
+        results = tmp_path / folder / "results"
+        return {
+            path.relative_to(results): path.read_bytes()
+            for path in sorted(results.rglob("*"))
+            if path.is_file() and path.relative_to(results).parts[0] not in ("logs", "benchmarks")
+        }
+
+    first, second = files("first"), files("second")
+    assert len(first) > 40 and first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_the_catalog_lists_it_with_standardized_usage():
+    """The Snakemake workflow catalog's criteria, checked on this repository."""
+    readme = (PROJECT / "README.md").read_text().lower()
+    assert "snakemake" in readme and "workflow" in readme
+    assert (PROJECT / "workflow" / "Snakefile").is_file()
+    assert list((PROJECT / "workflow" / "rules").glob("*.smk"))
+    assert (PROJECT / "config" / "README.md").is_file()
+    usage = yaml.safe_load((PROJECT / ".snakemake-workflow-catalog.yml").read_text())["usage"]
+    assert any(usage["software-stack-deployment"].values()) and usage["report"] is True
+    assert usage["mandatory-flags"]["flags"] and usage["mandatory-flags"]["desc"]
+    assert "BSD 3-Clause" in (PROJECT / "LICENSE").read_text()
+    changelog = (PROJECT / "CHANGELOG.md").read_text()
+    # the newest entry is the version of the package (stated there once)
+    assert changelog.split("\n## ", 2)[1].startswith(f"{__version__}\n")
