@@ -8,5 +8,6 @@
 include: "workflow/Snakefile"
 
 
-# An include keeps the including file's default target: here, the workflow's.
-workflow.default_target = "all"
+# An include keeps the including file's default target: make it the workflow's
+# (by its name as used, which a module's `use rule * from … as …` may prefix).
+workflow.default_target = rules.all.rule.name

@@ -63,7 +63,7 @@ def source(tmp_path_factory):
     return repository, env
 
 
-def deploying_folder(folder, module_source, env):
+def deploying_folder(folder, module_source, env, prefix=""):
     """A folder deploying the workflow as a module, with its own config; run it."""
     (folder / "config").mkdir(parents=True)
     (folder / "workflow").mkdir()
@@ -74,7 +74,7 @@ def deploying_folder(folder, module_source, env):
         'configfile: "config/config.yaml"\n\n\n'
         f"module regions_connectome:\n    snakefile:\n        {module_source}\n"
         "    config:\n        config\n\n\n"
-        "use rule * from regions_connectome\n\n\n"
+        f"use rule * from regions_connectome{prefix}\n\n\n"
         "onstart:\n    regions_connectome.onstart()\n"
     )
     return run(folder, env)
@@ -102,10 +102,11 @@ def assert_complete_results(folder):
 
 
 def test_a_module_from_a_local_path(source, tmp_path):
+    """The repository's root Snakefile, its rules renamed (``use rule * from … as …``)."""
     repository, env = source
     folder = tmp_path / "deployed"
-    snakefile = repository / "workflow" / "Snakefile"
-    deploying_folder(folder, f'"{snakefile}"', env)
+    process = deploying_folder(folder, f'"{repository / "Snakefile"}"', env, " as rc_*")
+    assert "rc_reduce_subject" in process.stdout
     description = assert_complete_results(folder)
     # a local path is no address to share
     assert "CodeURL" not in description["GeneratedBy"][0]
