@@ -11,7 +11,6 @@ from conftest import run_snakemake, write_cohort
 from regions_connectome.denoising import Denoising
 from regions_connectome.derivatives import (
     DEMO_SPACE,
-    MEASURES,
     dataset_description,
     output_entities,
     outputs_table,
@@ -24,6 +23,7 @@ from regions_connectome.derivatives import (
     stale_outputs,
     timeseries_metadata,
 )
+from regions_connectome.kinds import CONNECTIVITY_KINDS
 
 
 @pytest.mark.parametrize(
@@ -103,8 +103,9 @@ def test_bep017_metadata():
         "SamplingFrequency": 0.5,
     }
     assert timeseries_metadata(denoising, None, None)["SamplingFrequency"] is None
-    for kind in MEASURES:
+    for kind in CONNECTIVITY_KINDS:
         relmat = relmat_metadata(kind, ["a_timeseries.tsv"])
+        assert relmat["Measure"] == CONNECTIVITY_KINDS[kind].measure
         assert relmat["Directed"] is False and relmat["StorageFormat"] == "Full"
         assert relmat["Sources"] == ["a_timeseries.tsv"] and kind in relmat["MeasureDescription"]
 

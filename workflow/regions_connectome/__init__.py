@@ -4,7 +4,8 @@ Modules: :mod:`.inputs` (the cohort), :mod:`.synthetic` (the demo cohort),
 :mod:`.niimg` and :mod:`.signals` (the per-subject steps of nilearn, with
 numpy and SciPy only), :mod:`.denoising` (confounds), :mod:`.decomposition`
 (group mask, per-subject reduction, components), :mod:`.regions` (region
-extraction), :mod:`.connectivity` (timeseries and matrices), :mod:`.quality`,
+extraction), :mod:`.kinds` (the connectivity kinds), :mod:`.connectivity` (timeseries
+and matrices), :mod:`.quality`,
 :mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`, :mod:`.derivatives` (the BIDS
 derivatives dataset), :mod:`.io` (atomic writers) and :mod:`.job` (the start of every
 rule script).
@@ -23,6 +24,7 @@ __all__ = [
     "inputs",
     "io",
     "job",
+    "kinds",
     "niimg",
     "provenance",
     "quality",

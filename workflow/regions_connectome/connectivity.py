@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from regions_connectome.kinds import CONNECTIVITY_KINDS
+
 
 def region_maps(regions, mask, indices=None, source="the image"):
     """Each region's weights at the voxels of a mask.
@@ -310,7 +312,7 @@ def subject_connectivity(timeseries, kind="correlation"):
 
     from regions_connectome.signals import standardize
 
-    if kind in GROUP_KINDS:
+    if CONNECTIVITY_KINDS[kind].fitted_on_group:
         raise ValueError(f"{kind} connectivity is fitted on the group, not on one subject")
     x = np.asarray(timeseries, dtype=np.float64)
     if kind == "correlation":
@@ -378,10 +380,6 @@ def subject_matrices(timeseries, kinds, source="the subject", reported=None):
             )
         matrices.append(matrix)
     return matrices
-
-
-# Subject-level kinds of ConnectivityMeasure; "tangent" is fitted on the group.
-GROUP_KINDS = ("tangent",)
 
 
 def tangent_matrices(timeseries, subjects=None, unit="run"):
@@ -461,7 +459,9 @@ def _estimator(kind):
         "name": "nilearn.connectome.ConnectivityMeasure",
         "kind": kind,
         "cov_estimator": "sklearn.covariance.LedoitWolf(store_precision=False)",
-        "fitted_on": "the whole group" if kind in GROUP_KINDS else "each subject alone",
+        "fitted_on": (
+            "the whole group" if CONNECTIVITY_KINDS[kind].fitted_on_group else "each subject alone"
+        ),
     }
 
 
@@ -527,13 +527,15 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img, unit="run"):
     statistic = (
         "group reference of the tangent space (ConnectivityMeasure.mean_, the geometric "
         "mean of the subjects' covariances), on the regions every subject has signal in"
-        if kind in GROUP_KINDS
+        if CONNECTIVITY_KINDS[kind].fitted_on_group
         else "mean of the subjects' matrices, each region pair over the subjects that "
         "have signal in both regions"
     )
     if unit == "participant":
         statistic += "; each participant counted once (its runs' matrices averaged first" + (
-            "; for the reference, its runs' timeseries joined)" if kind in GROUP_KINDS else ")"
+            "; for the reference, its runs' timeseries joined)"
+            if CONNECTIVITY_KINDS[kind].fitted_on_group
+            else ")"
         )
     from regions_connectome.derivatives import participant_of, relmat_metadata
 

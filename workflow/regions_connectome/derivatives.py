@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from regions_connectome.kinds import CONNECTIVITY_KINDS
+
 # BIDS entities an input's label may carry, in BIDS file-name order (after sub).
 SCAN_ENTITIES = ("ses", "task", "acq", "ce", "rec", "dir", "run", "echo", "part")
 # The task of inputs whose source names none (sample sheets, the demo, nilearn's datasets).
@@ -25,14 +27,6 @@ DEMO_SPACE = "MNI152NLin2009aSym"
 # ends where this starts.
 ADDED_TO_RUN = re.compile(r"_(?:space|seg|desc|meas)-|_(?:qc|timeseries|relmat|quality)\.")
 LEARNED_SEG = {"dictlearning": "DictLearning", "canica": "CanICA"}
-# What BEP017's relmat sidecar says of each of nilearn's kinds.
-MEASURES = {
-    "correlation": "Pearson correlation",
-    "partial correlation": "partial correlation",
-    "covariance": "covariance",
-    "precision": "precision (inverse covariance)",
-    "tangent": "tangent-space projection of the covariance",
-}
 # Files in the derivatives folder that are not BIDS (for the BIDS validator;
 # sourcedata/, where the demo cohort is written, is ignored by BIDS tools).
 BIDSIGNORE = (
@@ -412,7 +406,7 @@ def relmat_metadata(kind, sources):
         ``ValidDiagonal``, ``StorageFormat``, ``Sources``.
     """
     return {
-        "Measure": MEASURES[kind],
+        "Measure": CONNECTIVITY_KINDS[kind].measure,
         "MeasureDescription": f"nilearn ConnectivityMeasure(kind={kind!r})",
         "Weighted": True,
         "Directed": False,

@@ -205,7 +205,9 @@ def matrix_range(matrix, kind="correlation"):
     float
         ``vmax``; ``vmin`` is ``-vmax``.
     """
-    if kind in ("correlation", "partial correlation"):
+    from regions_connectome.kinds import CONNECTIVITY_KINDS
+
+    if CONNECTIVITY_KINDS[kind].bounded:
         return 1.0
     values = np.asarray(matrix, dtype=float)
     off_diagonal = values[~np.eye(len(values), dtype=bool)]
@@ -224,8 +226,8 @@ def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
     path : str or pathlib.Path
         PNG to write.
     title : str or None, default=None
-        Defaults to "<Kind> between N regions" ("Tangent: group reference,
-        N regions" for the tangent kind).
+        Defaults to "<Kind> between N regions" ("<Kind>: group reference,
+        N regions" for a kind fitted on the group, tangent).
     dpi : int, default=100
         Resolution.
     kind : str, default="correlation"
@@ -233,11 +235,13 @@ def plot_matrix(matrix, path, title=None, dpi=100, kind="correlation"):
     """
     from nilearn.plotting import plot_matrix as nilearn_plot_matrix
 
+    from regions_connectome.kinds import CONNECTIVITY_KINDS
+
     n = len(matrix)
     if title is None:
         title = (
-            f"Tangent: group reference, {n} regions"
-            if kind == "tangent"
+            f"{kind.capitalize()}: group reference, {n} regions"
+            if CONNECTIVITY_KINDS[kind].fitted_on_group
             else f"{kind.capitalize()} between {n} regions"
         )
     vmax = matrix_range(matrix.to_numpy(), kind)

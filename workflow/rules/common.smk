@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 from snakemake.logging import logger
 
-from regions_connectome.connectivity import GROUP_KINDS
 from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
 from regions_connectome.derivatives import (
     SCAN_PATTERN,
@@ -18,6 +17,7 @@ from regions_connectome.derivatives import (
     space_label,
     stale_outputs,
 )
+from regions_connectome.kinds import CONNECTIVITY_KINDS
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
     DEMO_FUNC,
@@ -32,10 +32,12 @@ from regions_connectome.provenance import write_input_stamps
 from regions_connectome.regions import EXTRACTION_KEYS, TIMESERIES_KEYS
 
 ENV = "../../envs/nilearn.yaml"
-KINDS = {kind.replace(" ", ""): kind for kind in config["connectivity_kinds"]}
-KINDS.setdefault("correlation", "correlation")
+KINDS = {CONNECTIVITY_KINDS[kind].label: kind for kind in config["connectivity_kinds"]}
+KINDS.setdefault(CONNECTIVITY_KINDS["correlation"].label, "correlation")
 # Kinds computed in each subject's own job; the others are fitted on the group.
-SUBJECT_KINDS = [name for name, kind in KINDS.items() if kind not in GROUP_KINDS]
+SUBJECT_KINDS = [
+    label for label, kind in KINDS.items() if not CONNECTIVITY_KINDS[kind].fitted_on_group
+]
 # Whether the config asks to exclude subjects rather than stop.
 EXCLUDING = asks_exclusions(config["exclusions"])
 # A regions image to apply, or None: the regions are learned from the cohort.
