@@ -72,10 +72,15 @@ def test_seg_label_names_the_regions():
 
 
 def test_space_is_said_only_where_the_inputs_say_it(tmp_path):
-    assert space_label("demo", "MNI152NLin2009cAsym") == DEMO_SPACE
-    assert space_label(str(tmp_path), "MNI152NLin6Asym") == "MNI152NLin6Asym"
-    assert space_label(str(tmp_path / "subjects.tsv"), "MNI152NLin2009cAsym") is None
-    assert space_label("adhd", "MNI152NLin2009cAsym") is None
+    from regions_connectome.inputs import source_kind
+
+    def space(subjects, bids_space):
+        return space_label(source_kind(subjects), bids_space)
+
+    assert space("demo", "MNI152NLin2009cAsym") == DEMO_SPACE
+    assert space(str(tmp_path), "MNI152NLin6Asym") == "MNI152NLin6Asym"
+    assert space(str(tmp_path / "subjects.tsv"), "MNI152NLin2009cAsym") is None
+    assert space("adhd", "MNI152NLin2009cAsym") is None
     assert output_entities("X", "Y") == "_space-X_seg-Y"
     assert output_entities(None, "Y") == "_seg-Y" and output_entities("X") == "_space-X"
 

@@ -357,3 +357,13 @@ def test_a_filter_without_repetition_time_stops_a_real_run_before_any_job(tmp_pa
     )  # no --dry-run: nothing may start
     assert process.returncode != 0 and "need regions.t_r" in process.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_the_source_kind_is_decided_once(tmp_path):
+    from regions_connectome.inputs import source_kind
+
+    (tmp_path / "subjects.tsv").write_text("subject\tfunc\tconfounds\n")
+    assert source_kind("demo") == "demo"
+    assert source_kind("adhd") == source_kind("development_fmri") == "fetcher"
+    assert source_kind(str(tmp_path)) == "bids"
+    assert source_kind(str(tmp_path / "subjects.tsv")) == "sheet"

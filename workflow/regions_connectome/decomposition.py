@@ -6,8 +6,10 @@ and reduces each subject's data (an SVD per subject, independent of the other
 subjects once the mask is fixed), and learns the components from the stacked
 reduced data. This module exposes each stage on its own so that the workflow
 can run the per-subject work as per-subject jobs, with results equal to the
-single call. The per-subject reduction uses nilearn's own (private)
-``_mask_and_reduce_single`` and the estimator's ``_raw_fit``; the nilearn
+single call. The per-subject reduction is computed with numpy and SciPy
+(:func:`reduce_subject`, proven against nilearn's private
+``_mask_and_reduce_single`` in ``tests/test_signals.py``); the
+components come from the estimator's private ``_raw_fit``. The nilearn
 version range is pinned and the equivalence test guards both.
 """
 

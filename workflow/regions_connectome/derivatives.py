@@ -307,14 +307,14 @@ def seg_label(regions, method):
     return label
 
 
-def space_label(subjects, bids_space):
+def space_label(source, bids_space):
     """The ``space-`` label of the outputs, where the inputs say it.
 
     Parameters
     ----------
-    subjects : str
-        The config's ``subjects``: ``demo``, a fetcher's name, a BIDS folder or
-        a sample sheet.
+    source : {"demo", "fetcher", "bids", "sheet"}
+        What the config's ``subjects`` names
+        (:func:`regions_connectome.inputs.source_kind`).
     bids_space : str
         The config's ``bids.space``.
 
@@ -324,13 +324,7 @@ def space_label(subjects, bids_space):
         The demo's template space, the BIDS inputs' space, else None (a
         sample sheet or a fetcher does not say which template).
     """
-    from pathlib import Path
-
-    if subjects == "demo":
-        return DEMO_SPACE
-    if Path(subjects).is_dir():
-        return bids_space
-    return None
+    return {"demo": DEMO_SPACE, "bids": bids_space}.get(source)
 
 
 def dataset_description(name, version, code_url=None, source_datasets=()):

@@ -690,6 +690,27 @@ def read_inputs_table(path):
     return table
 
 
+def source_kind(subjects):
+    """What the config's ``subjects`` names, decided once for every part of the workflow.
+
+    Parameters
+    ----------
+    subjects : str
+        The config's ``subjects``.
+
+    Returns
+    -------
+    {"demo", "fetcher", "bids", "sheet"}
+        The synthetic cohort, one of nilearn's datasets (:data:`FETCHERS`), a
+        folder of fMRIPrep derivatives, or a sample sheet.
+    """
+    if subjects == "demo":
+        return "demo"
+    if subjects in FETCHERS:
+        return "fetcher"
+    return "bids" if Path(subjects).is_dir() else "sheet"
+
+
 def demo_inputs(demo):
     """The synthetic cohort's inputs (files the demo rules write).
 
@@ -753,8 +774,9 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
     if main_process and config["regions"]["apply"]:
         check_applied_regions(config["regions"]["apply"], config["regions"]["apply_labels"])
     source = config["subjects"]
+    kind = source_kind(source)
     exclusions = config["exclusions"]
-    if source == "demo":
+    if kind == "demo":
         if asks_exclusions(exclusions):
             raise InputError(
                 "exclusions need the inputs before the run, and the demo cohort's files "
@@ -771,16 +793,16 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
         saved = Path(folder, f"inputs-{digest.hexdigest()[:16]}.tsv")
         if not main_process and saved.is_file():
             return read_inputs_table(saved)
-        if source in FETCHERS:
+        if kind == "fetcher":
             fetch = config["fetch"]
             table = fetch_dataset(source, fetch["data_dir"], fetch["n_subjects"])
-        elif Path(source).is_dir():
+        elif kind == "bids":
             table = bids_inputs(source, **config["bids"])
         else:
             table = read_sample_sheet(source)
-        # The main process checks the confounds; every process reads the image
-        # headers, which say which images are resampled.
-        # (and, to find whom to exclude, every process that parses again).
+        # The main process checks the confounds; a cluster job that cannot read
+        # the saved table checks the headers (which say what is resampled), and
+        # the confounds too when it must find whom to exclude.
         excluding = asks_exclusions(exclusions)
         confounds = config["confounds"] if main_process or excluding else None
         table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"], exclusions)

@@ -5,8 +5,10 @@ seconds there against a fraction of one for numpy, SciPy and nibabel. This
 module reproduces the few image steps those jobs need with numpy, SciPy and
 nibabel only; ``tests/test_niimg.py`` proves each against nilearn's own
 function (:func:`nilearn.image.smooth_img`, :func:`nilearn.masking.apply_mask`,
-:func:`nilearn.masking.compute_epi_mask`). Nothing here imports nilearn,
-scikit-learn or pandas.
+:func:`nilearn.masking.compute_epi_mask`). The per-subject steps import
+neither nilearn, scikit-learn nor pandas; only :func:`template_mask` and
+:func:`resample_to_reference`, which run in group or resampling jobs, call
+nilearn (inside the function).
 """
 
 from __future__ import annotations

@@ -145,32 +145,6 @@ def regions_table(regions_img, index):
     return table
 
 
-def regions_masker(regions_img, params):
-    """The masker RegionExtractor uses to extract timeseries from regions.
-
-    Parameters
-    ----------
-    regions_img : Niimg-like
-        4D regions image.
-    params : dict
-        RegionExtractor signal parameters (``smoothing_fwhm``,
-        ``standardize``, ``standardize_confounds``, ``detrend``, ``low_pass``,
-        ``high_pass``, ``t_r``); missing keys take RegionExtractor's defaults.
-
-    Returns
-    -------
-    nilearn.maskers.NiftiMapsMasker
-        Fitted, with RegionExtractor's defaults (no mask, maps resampled to
-        the data).
-    """
-    from nilearn.maskers import NiftiMapsMasker
-
-    defaults = {"smoothing_fwhm": 6, "standardize": False, "detrend": False}
-    kwargs = defaults | _kwargs(params, MASKER_KEYS)
-    masker = NiftiMapsMasker(regions_img, resampling_target="data", **kwargs)
-    return masker.fit()
-
-
 def read_region_names(path):
     """Region names from a labels table.
 

@@ -26,6 +26,7 @@ from regions_connectome.inputs import (
     ledger,
     ledger_summary,
     resolve_inputs,
+    source_kind,
     split_exclusions,
 )
 from regions_connectome.provenance import write_input_stamps
@@ -38,13 +39,15 @@ KINDS.setdefault(CONNECTIVITY_KINDS["correlation"].label, "correlation")
 SUBJECT_KINDS = [
     label for label, kind in KINDS.items() if not CONNECTIVITY_KINDS[kind].fitted_on_group
 ]
+# What `subjects` names: demo, fetcher, bids or sheet.
+INPUT_SOURCE = source_kind(config["subjects"])
 # Whether the config asks to exclude subjects rather than stop.
 EXCLUDING = asks_exclusions(config["exclusions"])
 # A regions image to apply, or None: the regions are learned from the cohort.
 APPLIED = config["regions"]["apply"]
 COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])
 # Learned regions on the demo cohort: how well they recover what it plants.
-DEMO_RECOVERY = config["subjects"] == "demo" and not APPLIED
+DEMO_RECOVERY = INPUT_SOURCE == "demo" and not APPLIED
 
 
 # The subjects of the group stages, and those excluded (exclusions: in the config).
@@ -55,7 +58,7 @@ CHECKSUMS = ".snakemake/regions_connectome/checksums.json"
 # Per input, a stamp rewritten when its files changed, even to an older time
 # (the demo's files are the workflow's own outputs: Snakemake tracks them).
 STAMPS = ".snakemake/regions_connectome/stamps"
-STAMPED = config["subjects"] != "demo"
+STAMPED = INPUT_SOURCE != "demo"
 if STAMPED and workflow.is_main_process:
     write_input_stamps(SUBJECTS, STAMPS, CHECKSUMS)
 # The input whose grid is the common grid (its image serves for its grid even
@@ -75,7 +78,7 @@ SCAN = scan_prefixes(SUBJECTS.index)
 LABEL = {scan: label for label, scan in SCAN.items()}
 # Where each run's files go: its prefix, then the space (where the inputs say
 # it) and, for what depends on the regions, their name.
-SPACE = space_label(config["subjects"], config["bids"]["space"])
+SPACE = space_label(INPUT_SOURCE, config["bids"]["space"])
 SEG = seg_label(config["regions"], config["decomposition"]["method"])
 SCAN_FILES = "results/{scan}"
 RUN = f"{SCAN_FILES}{output_entities(SPACE)}"
@@ -217,10 +220,7 @@ def excluded_subjects():
 
 def source_datasets():
     """Where the inputs come from, for dataset_description.json, where known."""
-    source = config["subjects"]
-    if source != "demo" and Path(source).is_dir():
-        return [Path(source).resolve().as_uri()]
-    return []
+    return [Path(config["subjects"]).resolve().as_uri()] if INPUT_SOURCE == "bids" else []
 
 
 def kind_of(wildcards):

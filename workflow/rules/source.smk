@@ -11,12 +11,12 @@ from pathlib import Path
 from snakemake.sourcecache import HostingProviderFile, LocalSourceFile
 
 # The workflow/ folder of this source.
-SOURCE = workflow.current_basedir.join("..")
+WORKFLOW_SOURCE = workflow.current_basedir.join("..")
 
 
 def source_file(path):
     """A local path of the workflow's file ``path`` (relative to workflow/)."""
-    source = SOURCE.join(path)
+    source = WORKFLOW_SOURCE.join(path)
     if isinstance(source, LocalSourceFile):
         return os.path.normpath(source.get_path_or_uri(secret_free=False))
     return workflow.sourcecache.get_path(source)
@@ -28,7 +28,7 @@ def package_folder():
     A checkout's own folder; for any other source, a copy of the package's
     modules (``__all__`` of its ``__init__``) under .snakemake/, one per source.
     """
-    package = SOURCE.join("regions_connectome")
+    package = WORKFLOW_SOURCE.join("regions_connectome")
     if isinstance(package, LocalSourceFile):
         return Path(source_file(".")).resolve()
     uri = package.get_path_or_uri(secret_free=True)
@@ -74,15 +74,15 @@ def code_source():
     commit, else None; ``url``: the repository's web address for a hosted git
     source, else None (a local path is no address to share).
     """
-    if isinstance(SOURCE, LocalSourceFile):
+    if isinstance(WORKFLOW_SOURCE, LocalSourceFile):
         return {"folder": source_file("."), "ref": None, "url": None}
     ref = next(
-        filter(None, (getattr(SOURCE, key, None) for key in ("commit", "tag", "ref"))),
+        filter(None, (getattr(WORKFLOW_SOURCE, key, None) for key in ("commit", "tag", "ref"))),
         None,
     )
     url = (
-        f"https://{SOURCE.host}/{SOURCE.repo}"
-        if isinstance(SOURCE, HostingProviderFile)
+        f"https://{WORKFLOW_SOURCE.host}/{WORKFLOW_SOURCE.repo}"
+        if isinstance(WORKFLOW_SOURCE, HostingProviderFile)
         else None
     )
     return {"folder": None, "ref": ref, "url": url}
