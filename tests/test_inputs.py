@@ -265,7 +265,7 @@ def test_exclusions_leave_subjects_out_with_the_reason_never_silently(tmp_path):
     The others go on; the exclusions table, the group sidecars, the methods
     text and the provenance say who was left out and why.
     """
-    from regions_connectome.inputs import mean_framewise_displacement
+    from regions_connectome.exclusions import mean_framewise_displacement
 
     cohort = write_cohort(tmp_path / "cohort", n_subjects=4)
     sheet = pd.read_csv(cohort, sep="\t", dtype=str)
@@ -301,20 +301,6 @@ def test_exclusions_leave_subjects_out_with_the_reason_never_silently(tmp_path):
     config["exclusions"] = {}
     process = run_snakemake(tmp_path, "--dry-run", config=config, check=False)
     assert process.returncode != 0 and "subject 99: image" in process.stdout
-
-
-def test_exclusion_reasons_name_the_criterion():
-    from regions_connectome.denoising import Denoising
-    from regions_connectome.inputs import exclusion_reason
-
-    scrubbed = Denoising(confounds=None, sample_mask=np.arange(15), n_volumes=60)
-    assert exclusion_reason({"min_volumes": 20}, scrubbed, None) == (
-        "15 volumes kept, fewer than min_volumes 20"
-    )
-    assert exclusion_reason({"min_volumes": 15}, scrubbed, None) is None
-    assert exclusion_reason({"max_mean_fd": 0.5}, scrubbed, None) == (
-        "no motion columns to compute the framewise displacement from"
-    )
 
 
 @pytest.mark.parametrize(

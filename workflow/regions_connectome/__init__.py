@@ -1,14 +1,14 @@
 """The science of the regions-connectome workflow, as small importable functions.
 
-Modules: :mod:`.inputs` (the cohort), :mod:`.synthetic` (the demo cohort),
-:mod:`.niimg` and :mod:`.signals` (the per-subject steps of nilearn, with
-numpy and SciPy only), :mod:`.denoising` (confounds), :mod:`.decomposition`
-(group mask, per-subject reduction, components), :mod:`.regions` (region
-extraction), :mod:`.kinds` (the connectivity kinds), :mod:`.connectivity` (timeseries
-and matrices), :mod:`.quality`,
-:mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`, :mod:`.derivatives` (the BIDS
-derivatives dataset), :mod:`.io` (atomic writers) and :mod:`.job` (the start of every
-rule script).
+Modules: :mod:`.inputs` (the cohort), :mod:`.exclusions` (who is left out),
+:mod:`.synthetic` (the demo cohort), :mod:`.niimg` and :mod:`.signals` (the
+per-subject steps of nilearn, with numpy and SciPy only), :mod:`.denoising`
+(confounds), :mod:`.decomposition` (group mask, per-subject reduction,
+components), :mod:`.regions` (region extraction), :mod:`.kinds` (the
+connectivity kinds), :mod:`.connectivity` (timeseries and matrices),
+:mod:`.quality`, :mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`,
+:mod:`.derivatives` (the BIDS derivatives dataset), :mod:`.io` (atomic
+writers) and :mod:`.job` (the start of every rule script).
 """
 
 __version__ = "0.7.0"
@@ -20,6 +20,7 @@ __all__ = [
     "decomposition",
     "denoising",
     "derivatives",
+    "exclusions",
     "figures",
     "inputs",
     "io",

@@ -17,17 +17,16 @@ from regions_connectome.derivatives import (
     space_label,
     stale_outputs,
 )
+from regions_connectome.exclusions import asks_exclusions, split_exclusions
 from regions_connectome.kinds import CONNECTIVITY_KINDS
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
     DEMO_FUNC,
     INPUT_LABEL,
-    asks_exclusions,
     ledger,
     ledger_summary,
     resolve_inputs,
     source_kind,
-    split_exclusions,
 )
 from regions_connectome.provenance import write_input_stamps
 from regions_connectome.regions import EXTRACTION_KEYS, TIMESERIES_KEYS

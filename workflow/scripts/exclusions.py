@@ -4,7 +4,7 @@ from regions_connectome.job import start
 
 start(snakemake)
 
-from regions_connectome.inputs import exclusions_table
+from regions_connectome.exclusions import exclusions_table
 from regions_connectome.io import write_tsv
 
 write_tsv(exclusions_table(snakemake.params.excluded), snakemake.output.table, index=False)
