@@ -211,3 +211,20 @@ def test_subject_smoothed_data_from_the_kept_file_or_the_image(small_cohort, tmp
     again, varies_again = niimg.subject_smoothed_data(str(kept), func, mask, 6.0, "01")
     np.testing.assert_array_equal(again, smoothed)
     np.testing.assert_array_equal(varies_again, varies)
+
+
+def test_one_grid_comparison_with_one_tolerance():
+    """As nilearn's check_same_fov, with the affine tolerance stated once (GRID_ATOL)."""
+    from nilearn.image.image import check_same_fov
+
+    from regions_connectome.niimg import GRID_ATOL, same_grid
+
+    affine = np.diag([3.0, 3.0, 3.0, 1.0])
+    img = nib.Nifti1Image(np.zeros((4, 5, 6, 2), np.float32), affine)
+    rounded = nib.Nifti1Image(np.zeros((4, 5, 6)), affine + GRID_ATOL / 2)
+    shifted = nib.Nifti1Image(np.zeros((4, 5, 6)), affine + np.eye(4)[:, [3]] * 0.01)
+    smaller = nib.Nifti1Image(np.zeros((4, 5, 5)), affine)
+    assert same_grid(img, rounded) and same_grid(rounded, img)
+    for other in (shifted, smaller):
+        assert not same_grid(img, other) and not check_same_fov(img, other)
+    assert check_same_fov(img, nib.Nifti1Image(np.zeros((4, 5, 6)), affine))

@@ -145,12 +145,12 @@ def intersect_subject_masks(mask_imgs):
     """
     import nibabel as nib
 
-    from regions_connectome.niimg import intersect_masks
+    from regions_connectome.niimg import intersect_masks, same_grid
 
     imgs = [m if hasattr(m, "dataobj") else nib.load(m) for m in mask_imgs]
     first = imgs[0]
     for img in imgs[1:]:
-        if img.shape != first.shape or not np.array_equal(img.affine, first.affine):
+        if not same_grid(img, first):
             raise ValueError(
                 f"subject masks on different grids: {img.shape} vs {first.shape}; "
                 "resample the images to one grid first"
@@ -169,9 +169,9 @@ def check_mask_grid(mask_img, reference_img, mask_name, reference_name):
     mask_name, reference_name : str
         File names used in the message.
     """
-    if mask_img.shape[:3] != reference_img.shape[:3] or not np.allclose(
-        mask_img.affine, reference_img.affine, atol=1e-3
-    ):
+    from regions_connectome.niimg import same_grid
+
+    if not same_grid(mask_img, reference_img):
         differs = (
             f"shape {mask_img.shape[:3]} vs {reference_img.shape[:3]}"
             if mask_img.shape[:3] != reference_img.shape[:3]

@@ -17,6 +17,7 @@ from regions_connectome.exclusions import (
     exclusion_reason,
     split_exclusions,
 )
+from regions_connectome.niimg import same_grid
 
 REQUIRED_COLUMNS = ("subject", "func", "confounds")
 SUBJECT_LABEL = re.compile(r"^[A-Za-z0-9]+$")
@@ -456,34 +457,27 @@ def _read_header(label, func):
 
 
 def _majority_grid(rows, images):
-    """(label, image, grid) of the first input, in label order, on the grid most share.
+    """(label, path, image) of the first input, in label order, on the grid most share.
 
     None if no image can be read (each is then reported by its own check).
     """
     grids = {
-        label: (row.func, (images[label].shape[:3], images[label].affine))
+        label: (row.func, images[label])
         for label, row in rows
         if not isinstance(images[label], InputError) and len(images[label].shape) == 4
     }
     if not grids:
         return None
     groups = []  # [first label, count], in label order
-    for label, (_, grid) in grids.items():
+    for label, (_, img) in grids.items():
         for group in groups:
-            if _same_grid(grid, grids[group[0]][1]):
+            if same_grid(img, grids[group[0]][1]):
                 group[1] += 1
                 break
         else:
             groups.append([label, 1])
     label = max(groups, key=lambda group: group[1])[0]  # the first of the largest
     return (label, *grids[label])
-
-
-def _same_grid(grid, other):
-    """Whether two (shape, affine) grids are one (affines within 1e-4 mm)."""
-    import numpy as np
-
-    return grid[0] == other[0] and np.allclose(grid[1], other[1], atol=1e-4)
 
 
 def _same_images(table):
@@ -521,17 +515,16 @@ def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatc
             f"subject {label}: image {row.func} has shape {shape}: a 4D image "
             "(one 3D volume per time point, at least two) is needed"
         )
-    grid = (shape[:3], img.affine)
     if reference is None:
-        reference = (label, row.func, grid)
-    differs = not _same_grid(grid, reference[2])
+        reference = (label, row.func, img)
+    differs = not same_grid(img, reference[2])
     if differs and on_grid_mismatch == "stop":
         zooms = np.round(img.header.get_zooms()[:3], 3).tolist()
         raise InputError(
             f"subject {label}: image {row.func} is not on the grid of subject "
             f"{reference[0]} ({reference[1]}): shape {shape[:3]} and voxel size "
-            f"{zooms} mm, affine\n{np.round(grid[1], 3)}\nvs shape {reference[2][0]}, "
-            f"affine\n{np.round(reference[2][1], 3)}\n"
+            f"{zooms} mm, affine\n{np.round(img.affine, 3)}\nvs shape "
+            f"{reference[2].shape[:3]}, affine\n{np.round(reference[2].affine, 3)}\n"
             "Set inputs: {grid_mismatch: resample} to resample every image to the "
             f"grid of subject {reference[0]}, or give images on one grid"
         )

@@ -28,6 +28,31 @@ class UnreadableImageError(ValueError):
     """A functional image that cannot be used: corrupt, wrong shape or no signal."""
 
 
+# Two images share a grid when their first three dimensions agree and their
+# affines differ by at most this (mm): the rounding of headers written in
+# float32, far below a voxel.
+GRID_ATOL = 1e-4
+
+
+def same_grid(img, other):
+    """Whether two images (or anything with ``shape`` and ``affine``) share a grid.
+
+    nilearn's ``check_same_fov`` with one stated tolerance (:data:`GRID_ATOL`).
+
+    Parameters
+    ----------
+    img, other : nibabel image or object with ``shape`` and ``affine``
+        The two grids.
+
+    Returns
+    -------
+    bool
+    """
+    return tuple(img.shape[:3]) == tuple(other.shape[:3]) and np.allclose(
+        img.affine, other.affine, rtol=0, atol=GRID_ATOL
+    )
+
+
 def _decompress(raw):
     """Gunzip with ISA-L (about twice as fast as zlib here), or zlib without it."""
     try:

@@ -355,12 +355,13 @@ def resample_regions(regions_img, reference):
     import nibabel as nib
     from nilearn.image import resample_img
 
+    from regions_connectome.niimg import same_grid
+
     img = load_regions_image(regions_img)
     target = nib.load(reference)
     indices = region_indices(img, regions_img)
     kind, dtype = ("nearest", np.int32) if img.ndim == 3 else ("linear", np.float32)
-    on_grid = img.shape[:3] == target.shape[:3] and np.allclose(img.affine, target.affine)
-    if not on_grid:
+    if not same_grid(img, target):
         img = resample_img(
             img,
             target_affine=target.affine,

@@ -431,9 +431,9 @@ def network_recovery(networks_img, components_img, mask_img):
         nib.load(img) if isinstance(img, str | os.PathLike) else img
         for img in (networks_img, components_img, mask_img)
     )
-    if not (networks.shape[:3] == components.shape[:3] == mask.shape[:3]) or not np.allclose(
-        networks.affine, components.affine
-    ):
+    from regions_connectome.niimg import same_grid
+
+    if not (same_grid(networks, components) and same_grid(networks, mask)):
         raise ValueError("the planted networks and the components are not on one grid")
     inside = np.asarray(mask.dataobj) > 0
     truth = np.asarray(networks.dataobj, dtype=float)[inside]
