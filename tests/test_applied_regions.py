@@ -93,7 +93,7 @@ def test_a_previous_runs_regions_give_its_numbers_and_a_new_subject_costs_its_ow
     assert jobs.pop("subject_timeseries") == 1
     assert set(jobs) <= {
         "group_connectivity", "connectivity_table", "coverage_table", "qc_table",
-        "plot_connectome", "plot_quality", "provenance", "inputs_ledger", "all",
+        "qcfc", "plot_connectome", "plot_quality", "provenance", "inputs_ledger", "all",
     }, jobs  # fmt: skip
     run_snakemake(tmp_path, config=config)
     assert {p: p.stat().st_mtime_ns for p in results.glob("sub-0[123]/func/*")} == before

@@ -114,6 +114,7 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
         ("connectivity_table", ""),
         ("coverage_table", ""),
         ("qc_table", ""),
+        ("qcfc", ""),
         ("plot_connectome", ""),
         ("plot_quality", ""),
         ("provenance", ""),

@@ -19,6 +19,7 @@ from cohorts import SMALL_DEMO
 from conftest import run_file, run_snakemake
 from regions_connectome.denoising import read_confounds
 from regions_connectome.figures import edge_cutoff
+from regions_connectome.kinds import CONNECTIVITY_KINDS
 from regions_connectome.quality import framewise_displacement
 
 SUBJECTS = ("01", "02", "03")
@@ -224,7 +225,8 @@ def test_results_are_a_bids_derivatives_dataset_pybids_reads(run):
         for relmat in relmats:
             metadata = json.loads(Path(relmat.path).with_suffix(".json").read_text())
             assert metadata["Measure"] and metadata["Directed"] is False
-            assert f"_meas-{metadata['kind'].replace(' ', '')}_" in relmat.filename
+            kind = CONNECTIVITY_KINDS[metadata["ConnectivityKind"]]
+            assert f"_meas-{kind.label}_" in relmat.filename
     # The demo cohort (sourcedata/) and the group files are not subjects' runs.
     assert not layout.get(subject=SUBJECTS[0], desc="truth")
     assert "sourcedata/" not in (results / ".bidsignore").read_text()

@@ -672,12 +672,13 @@ def relmat_keys(relmat_files):
     list of ((str, str), str)
         ((subject, kind), path), in the order given.
     """
-    import json
     from pathlib import Path
+
+    from regions_connectome.io import read_json
 
     keys = []
     for path in relmat_files:
-        sidecar = json.loads(Path(path).with_suffix(".json").read_text())
+        sidecar = read_json(Path(path).with_suffix(".json"))
         keys.append(((sidecar["InputLabel"], sidecar["ConnectivityKind"]), path))
     return keys
 

@@ -256,3 +256,18 @@ def write_json(data, path):
     """
     with atomic_output(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path):
+    """Read a JSON document (a sidecar, a summary) written by :func:`write_json`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+    """
+    return json.loads(Path(path).read_text())

@@ -149,11 +149,9 @@ rule plot_quality:
         relmats=expand(subject_relmats, kind="correlation"),
         sidecars=expand(subject_relmat_sidecars, kind="correlation"),
         group="results/group/meas-correlation_relmat.tsv",
-        qc=rules.qc_table.output.table,
-        regions=REGIONS.table,
+        qcfc_table=rules.qcfc.output.table,
+        qcfc_summary=rules.qcfc.output.summary,
     output:
-        qcfc_table="results/group/qcfc.tsv",
-        qcfc_summary="results/group/qcfc.json",
         qcfc=report(
             "results/figures/qcfc.png",
             category="Quality",
@@ -190,8 +188,6 @@ rule plot_quality:
         runtime=20,
     params:
         subjects=subject_files(),
-        confounds=config["confounds"],
-        unit=config["group_unit"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_quality.py"

@@ -1,4 +1,4 @@
-# Quality control: every run's volumes and motion in one table (QC-FC: plot_quality).
+# Quality control: every run's volumes and motion in one table, and QC-FC.
 
 
 rule qc_table:
@@ -18,3 +18,31 @@ rule qc_table:
         runtime=10,
     script:
         "../scripts/qc_table.py"
+
+
+# QC-FC (Power et al. 2012; Parkes et al. 2018): per edge, the correlation
+# across the group's units between connectivity and mean framewise displacement.
+rule qcfc:
+    input:
+        relmats=expand(subject_relmats, kind="correlation"),
+        sidecars=expand(subject_relmat_sidecars, kind="correlation"),
+        qc=rules.qc_table.output.table,
+        regions=REGIONS.table,
+    output:
+        table="results/group/qcfc.tsv",
+        summary="results/group/qcfc.json",
+    log:
+        "results/logs/qcfc.log",
+    benchmark:
+        "results/benchmarks/qcfc.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1000),
+        runtime=10,
+    params:
+        confounds=config["confounds"],
+        unit=config["group_unit"],
+    script:
+        "../scripts/qcfc.py"

@@ -4,13 +4,10 @@ from regions_connectome.job import start
 
 start(snakemake)
 
-import json
-from pathlib import Path
-
 from regions_connectome.connectivity import coverage_table
-from regions_connectome.io import read_tsv_column, write_array_tsv
+from regions_connectome.io import read_json, read_tsv_column, write_array_tsv
 
-sidecars = [json.loads(Path(path).read_text()) for path in snakemake.input.sidecars]
+sidecars = [read_json(path) for path in snakemake.input.sidecars]
 labels = read_tsv_column(snakemake.input.table, "label")
 subjects, coverage = coverage_table(sidecars, labels)
 write_array_tsv(coverage, snakemake.output.table, labels, subjects, "subject")

@@ -4,16 +4,14 @@ from regions_connectome.job import start
 
 start(snakemake)
 
-import json
-from pathlib import Path
 
 import pandas as pd
 
 from regions_connectome.connectivity import combine_runs, group_mean, group_relmat_sidecar
-from regions_connectome.io import read_tsv, write_json, write_tsv
+from regions_connectome.io import read_json, read_tsv, write_json, write_tsv
 
 matrices = [read_tsv(path) for path in snakemake.input.relmats]
-sidecars = [json.loads(Path(path).read_text()) for path in snakemake.input.sidecars]
+sidecars = [read_json(path) for path in snakemake.input.sidecars]
 labels = pd.Index(matrices[0].columns, name="region")
 units, names = combine_runs(
     [m.to_numpy() for m in matrices], [s["InputLabel"] for s in sidecars], snakemake.params.unit

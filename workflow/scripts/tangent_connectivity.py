@@ -4,8 +4,6 @@ from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.connectome",))
 
-import json
-from pathlib import Path
 
 import pandas as pd
 
@@ -14,7 +12,7 @@ from regions_connectome.connectivity import (
     subject_relmat_sidecar,
     tangent_matrices,
 )
-from regions_connectome.io import read_tsv, write_json, write_tsv
+from regions_connectome.io import read_json, read_tsv, write_json, write_tsv
 
 subjects = snakemake.params.subjects
 timeseries = [read_tsv(path) for path in snakemake.input.timeseries]
@@ -23,7 +21,7 @@ matrices, group = tangent_matrices(
     [ts.to_numpy() for ts in timeseries], subjects, snakemake.params.unit
 )
 sidecars = [
-    subject_relmat_sidecar("tangent", subject, json.loads(Path(source).read_text()), ts, regions)
+    subject_relmat_sidecar("tangent", subject, read_json(source), ts, regions)
     for subject, source, ts, regions in zip(
         subjects,
         snakemake.input.sidecars,
