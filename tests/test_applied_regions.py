@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import NILEARN_FLOAT32_ATOL, run_file, run_snakemake, write_cohort
+from helpers import NILEARN_FLOAT32_ATOL, run_file, run_snakemake
+from regions_connectome.synthetic import write_cohort
 from testdata import real_bold_folder
 
 ATLASES = Path("/usr/share/mricron/templates")

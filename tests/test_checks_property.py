@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from snakemake.utils import validate
 
 from cohorts import Grid
-from conftest import PROJECT, run_snakemake
+from helpers import PROJECT, run_snakemake
 from regions_connectome.inputs import InputError, ledger, resolve_inputs
 
 SCHEMA = PROJECT / "workflow" / "schemas" / "config.schema.yaml"

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from conftest import PROJECT, run_snakemake
+from helpers import PROJECT, run_snakemake
 from regions_connectome.configuration import type_nested_overrides
 
 

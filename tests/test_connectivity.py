@@ -13,7 +13,7 @@ from nilearn.connectome import ConnectivityMeasure
 from scipy.ndimage import distance_transform_edt
 from sklearn.covariance import LedoitWolf
 
-from conftest import NILEARN_FLOAT32_ATOL, SIGNAL_PARAMS, timeseries_of
+from helpers import NILEARN_FLOAT32_ATOL, SIGNAL_PARAMS, timeseries_of
 from regions_connectome.connectivity import (
     coverage_table,
     group_mean,

@@ -6,7 +6,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from conftest import REDUCTION_PARAMS
+from helpers import REDUCTION_PARAMS
 from regions_connectome.decomposition import (
     group_mask,
     make_estimator,

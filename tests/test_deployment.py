@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from cohorts import SMALL_DEMO
-from conftest import PROJECT, SNAKEMAKE
+from helpers import PROJECT, SNAKEMAKE
 from regions_connectome import __version__
 
 REPOSITORY = "example/regions-connectome"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from conftest import run_snakemake, write_cohort
+from helpers import run_snakemake
 from regions_connectome.denoising import Denoising
 from regions_connectome.derivatives import (
     DEMO_SPACE,
@@ -24,6 +25,7 @@ from regions_connectome.derivatives import (
     timeseries_metadata,
 )
 from regions_connectome.kinds import CONNECTIVITY_KINDS
+from regions_connectome.synthetic import write_cohort
 
 
 @pytest.mark.parametrize(
@@ -210,3 +212,21 @@ def test_results_hold_only_the_current_run_after_a_subject_and_a_kind_are_remove
     (stale,) = (results / ".stale").iterdir()
     assert list(stale.glob("sub-04/func/*_timeseries.tsv"))
     assert (stale / "group" / "meas-covariance_relmat.tsv").is_file()
+
+
+def test_the_schema_states_the_label_alphabet_of_the_code():
+    """A BIDS label's characters: in the code once (LABEL), and in the schema's patterns."""
+    import yaml
+
+    from helpers import PROJECT
+    from regions_connectome.derivatives import LABEL, SCAN_PATTERN
+    from regions_connectome.inputs import INPUT_LABEL
+
+    schema = (PROJECT / "workflow" / "schemas" / "config.schema.yaml").read_text()
+    patterns = re.findall(r"pattern: (.+)", schema)
+    labels = [p for p in patterns if "A-Za-z" in p]
+    assert len(labels) == 3 and all(LABEL in p for p in labels)
+    properties = yaml.safe_load(schema)["properties"]
+    assert properties["regions"]["properties"]["name"]["pattern"] == f"^{LABEL}$"
+    assert INPUT_LABEL.fullmatch("01_ses-A_task-rest_run-2") and not INPUT_LABEL.fullmatch("0-1")
+    assert re.fullmatch(SCAN_PATTERN, "sub-01/ses-A/func/sub-01_ses-A_task-rest")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import PROJECT, run_snakemake, single_thread_env
+from helpers import PROJECT, run_snakemake, single_thread_env
 
 # Tolerance reached between the workflow and the one-process nilearn script.
 ATOL = 1e-6

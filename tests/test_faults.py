@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from cohorts import SMALL_DEMO
-from conftest import (
+from helpers import (
     PROJECT,
     SNAKEMAKE_ENV,
     run_file,
     run_snakemake,
     snakemake_command,
-    write_cohort,
 )
+from regions_connectome.synthetic import write_cohort
 
 SMALL_DEMO_CONFIG = {"demo": SMALL_DEMO}
 # Outputs compared byte for byte: everything but logs and benchmarks (which

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from cohorts import ADHD_FILES
-from conftest import PROJECT, run_file, run_snakemake, write_cohort
+from helpers import PROJECT, run_file, run_snakemake
 from regions_connectome.denoising import read_confounds
 from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
+from regions_connectome.synthetic import write_cohort
 
 
 def write_sheet(folder, rows, columns=("subject", "func", "confounds")):
@@ -207,7 +208,7 @@ def test_resolved_inputs_are_saved_for_the_jobs_that_parse_again(small_cohort, t
     """The main process checks and saves; a cluster job reads the same table back."""
     import yaml
 
-    from conftest import PROJECT
+    from helpers import PROJECT
     from regions_connectome.inputs import resolve_inputs
 
     config = yaml.safe_load((PROJECT / "config.yaml").read_text()) | {"subjects": str(small_cohort)}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import PROJECT
+from helpers import PROJECT
 from regions_connectome.connectivity import subject_connectivity
 from regions_connectome.figures import matrix_range
 from regions_connectome.kinds import CONNECTIVITY_KINDS

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 BIN = Path(sys.executable).parent
 

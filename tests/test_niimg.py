@@ -16,7 +16,7 @@ import pytest
 from nilearn.image import smooth_img
 from nilearn.masking import apply_mask, compute_epi_mask
 
-from conftest import PROJECT
+from helpers import PROJECT
 from regions_connectome import niimg
 from regions_connectome.niimg import UnreadableImageError, load_functional
 from testdata import real_bold_folder

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from cohorts import ADHD_FILES
-from conftest import run_snakemake
+from helpers import run_snakemake
 from regions_connectome.denoising import read_confounds
 from regions_connectome.quality import (
     distance_to_group,
@@ -173,8 +173,8 @@ def test_qcfc_counts_each_participant_once():
 
 def test_a_gap_in_a_column_nobody_uses_stops_nothing(tmp_path):
     """For real: the denoising uses two motion columns, another column has a gap."""
-    from conftest import write_cohort
     from regions_connectome.quality import run_qc
+    from regions_connectome.synthetic import write_cohort
 
     sheet = write_cohort(tmp_path / "cohort")
     path = tmp_path / "cohort" / "sub-01_confounds.tsv"

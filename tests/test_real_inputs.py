@@ -26,7 +26,7 @@ from cohorts import (
     write_adhd_sheet,
     write_fmriprep_tree,
 )
-from conftest import run_file, run_snakemake
+from helpers import run_file, run_snakemake
 from regions_connectome.connectivity import subject_timeseries
 from regions_connectome.denoising import ConfoundsError, read_confounds, select_confounds
 from regions_connectome.inputs import (

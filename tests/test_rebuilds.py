@@ -13,7 +13,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from conftest import PROJECT, run_snakemake, write_cohort
+from helpers import PROJECT, run_snakemake
+from regions_connectome.synthetic import write_cohort
 
 FIGURES = {
     "plot_components",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from nilearn.image import resample_img
 
-from conftest import NILEARN_FLOAT32_ATOL, SIGNAL_PARAMS, timeseries_of
+from helpers import NILEARN_FLOAT32_ATOL, SIGNAL_PARAMS, timeseries_of
 from regions_connectome.regions import (
     applied_regions_table,
     extract_regions,

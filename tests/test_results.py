@@ -16,7 +16,7 @@ import pytest
 
 from browser import DRAWN_EDGES, browser_page, needs_chromium
 from cohorts import SMALL_DEMO
-from conftest import run_file, run_snakemake
+from helpers import run_file, run_snakemake
 from regions_connectome.denoising import read_confounds
 from regions_connectome.figures import edge_cutoff
 from regions_connectome.kinds import CONNECTIVITY_KINDS

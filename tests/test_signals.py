@@ -18,7 +18,7 @@ from nilearn.decomposition._base import _fast_svd, _mask_and_reduce_single
 from nilearn.maskers import MultiNiftiMasker, NiftiMapsMasker
 from nilearn.signal import clean as nilearn_clean
 
-from conftest import REDUCTION_PARAMS
+from helpers import REDUCTION_PARAMS
 from regions_connectome import signals
 
 

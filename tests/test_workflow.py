@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
 
 from cohorts import SMALL_DEMO
-from conftest import PROJECT, SNAKEMAKE, run_file, run_snakemake
+from helpers import PROJECT, SNAKEMAKE, run_file, run_snakemake
 
 N_COMPONENTS = 5
 
@@ -124,6 +126,18 @@ def test_figures(results):
         "sub-02_task-rest_quality.png",
         "sub-03_task-rest_quality.png",
     ]
+
+
+def test_the_decomposition_asks_for_memory_that_grows_with_its_inputs(results):
+    """1 GB + 3 x the reduced data (max RSS measured: 0.54 GB + 2.5 x the data)."""
+    process = run_snakemake(
+        results.parent, "--dry-run", "--forcerun", "decompose", config={"demo": SMALL_DEMO}
+    )
+    block = process.stdout.split("rule decompose:", 1)[1].split("\n\n", 1)[0]
+    asked = int(re.search(r"mem_mb=(\d+)", block).group(1))
+    reduced = sum(p.stat().st_size for p in results.glob("sub-*/func/*_desc-reduced_data.npy"))
+    mask = (results / "group" / "mask.nii.gz").stat().st_size
+    assert abs(asked - int(1000 + 3 * (reduced + mask) / 2**20)) <= 1
 
 
 def test_rerun_has_nothing_to_do(results):

@@ -15,12 +15,16 @@ from pathlib import Path
 
 from regions_connectome.kinds import CONNECTIVITY_KINDS
 
+# A BIDS label: what follows an entity's key (sub-01, task-rest); the schema's
+# patterns say the same (tests/test_derivatives.py checks it).
+LABEL_CHARACTERS = "A-Za-z0-9"
+LABEL = f"[{LABEL_CHARACTERS}]+"
 # BIDS entities an input's label may carry, in BIDS file-name order (after sub).
 SCAN_ENTITIES = ("ses", "task", "acq", "ce", "rec", "dir", "run", "echo", "part")
 # The task of inputs whose source names none (sample sheets, the demo, nilearn's datasets).
 DEFAULT_TASK = "rest"
 # What a scan prefix looks like (the ``scan`` wildcard of the rules).
-SCAN_PATTERN = r"sub-[A-Za-z0-9]+/(ses-[A-Za-z0-9]+/)?func/sub-[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)+"
+SCAN_PATTERN = rf"sub-{LABEL}/(ses-{LABEL}/)?func/sub-{LABEL}(_[a-z]+-{LABEL})+"
 # The space of the demo cohort: nilearn's MNI152 template (ICBM 2009a symmetric).
 DEMO_SPACE = "MNI152NLin2009aSym"
 # What the workflow adds to a run's name in its files' names: the run's prefix
@@ -204,7 +208,7 @@ def stale_outputs(results, runs, space, seg, kinds, components, dropped=()):
         folder, name = path.relative_to(results).as_posix().rsplit("/", 1)
         cut = ADDED_TO_RUN.search(name)
         run = f"{folder}/{name[: cut.start()]}" if cut else None
-        entities = dict(re.findall(r"_(space|seg|meas|desc)-([A-Za-z0-9]+)", name))
+        entities = dict(re.findall(rf"_(space|seg|meas|desc)-({LABEL})", name))
         # the QC row alone is named without the space
         if (
             run not in runs
@@ -228,7 +232,7 @@ def stale_outputs(results, runs, space, seg, kinds, components, dropped=()):
             if not path.is_file():
                 continue
             job = path.relative_to(results / folder).with_suffix("").as_posix().split("/", 1)[1]
-            kind = re.search(r"meas-([A-Za-z0-9]+)", job)
+            kind = re.search(rf"meas-({LABEL})", job)
             of_a_run = job.startswith("sub-") and "/" in job  # not the demo's sub-<n>
             if (of_a_run and job not in runs) or (kind and kind[1] not in kinds):
                 stale.append(path)
@@ -290,7 +294,7 @@ def seg_label(regions, method):
         If the label would be empty or ``regions.name`` is not alphanumeric.
     """
     if regions.get("name"):
-        if not re.fullmatch(r"[A-Za-z0-9]+", regions["name"]):
+        if not re.fullmatch(LABEL, regions["name"]):
             raise ValueError(
                 f"regions.name {regions['name']!r} must be letters and digits only "
                 "(it is a BIDS label)"
@@ -299,7 +303,7 @@ def seg_label(regions, method):
     if not regions.get("apply"):
         return LEARNED_SEG[method]
     stem = re.sub(r"(\.nii)?(\.gz)?$", "", regions["apply"].replace("\\", "/").rsplit("/", 1)[-1])
-    label = re.sub(r"[^A-Za-z0-9]", "", stem)
+    label = re.sub(f"[^{LABEL_CHARACTERS}]", "", stem)
     if not label:
         raise ValueError(
             f"regions.apply {regions['apply']}: its name gives no BIDS label; set regions.name"
@@ -407,4 +411,173 @@ def relmat_metadata(kind, sources):
         "ValidDiagonal": True,
         "StorageFormat": "Full",
         "Sources": list(sources),
+    }
+
+
+def timeseries_sidecar(
+    subject, inputs, denoising, params, timeseries, coverage, labels, masker, t_r, mean_fd
+):
+    """The JSON sidecar of a subject's timeseries: BEP017's keys, then the workflow's.
+
+    Parameters
+    ----------
+    subject : str
+        Input label.
+    inputs : mapping
+        The job's named inputs (``func``, ``confounds``, ``regions``,
+        ``smoothed``).
+    denoising : regions_connectome.denoising.Denoising
+        What was regressed out and which volumes were kept.
+    params : dict
+        The timeseries masker's parameters.
+    timeseries : numpy.ndarray, shape (n_volumes_kept, n_regions)
+        The subject's timeseries (NaN columns for regions without signal).
+    coverage : numpy.ndarray, shape (n_regions,)
+        Fraction of each region's voxels with signal
+        (:func:`regions_connectome.connectivity.region_coverage`).
+    labels : sequence of str
+        Region labels.
+    masker : str
+        The nilearn masker whose numbers the timeseries reproduce.
+    t_r : float or None
+        Repetition time (s).
+    mean_fd : float or None
+        Mean framewise displacement (mm), where the confounds give it.
+
+    Returns
+    -------
+    dict
+        :func:`timeseries_metadata`'s keys, the input's files, denoising,
+        masker and its parameters, each region's coverage and the regions
+        without signal.
+    """
+    import numpy as np
+
+    missing = np.isnan(timeseries).all(axis=0)
+    return timeseries_metadata(denoising, t_r, mean_fd) | {
+        "InputLabel": subject,
+        "InputImage": inputs["func"],
+        "ConfoundsFile": inputs["confounds"] or None,
+        "Denoising": denoising.record,
+        "NumberOfVolumesKept": len(timeseries),
+        "RegionsImage": inputs["regions"],
+        "Masker": masker,
+        "MaskerParameters": dict(params),
+        "ComputedWith": (
+            f"regions_connectome.signals (numpy, SciPy): {masker}'s signal extraction "
+            "in float64 on the voxels with signal, and nilearn.signal.clean"
+        ),
+        "SmoothedOnce": bool(inputs["smoothed"]),
+        "RegionCoverage": {
+            label: round(float(c), 4) for label, c in zip(labels, coverage, strict=True)
+        },
+        "RegionsWithoutSignal": [
+            label for label, gone in zip(labels, missing, strict=True) if gone
+        ],
+    }
+
+
+def _estimator(kind):
+    """What computed a matrix of this kind, for its sidecar."""
+    return {
+        "name": "nilearn.connectome.ConnectivityMeasure",
+        "kind": kind,
+        "cov_estimator": "sklearn.covariance.LedoitWolf(store_precision=False)",
+        "fitted_on": (
+            "the whole group" if CONNECTIVITY_KINDS[kind].fitted_on_group else "each subject alone"
+        ),
+    }
+
+
+def subject_relmat_sidecar(kind, subject, timeseries_sidecar, timeseries_file, regions_img):
+    """The JSON sidecar of one subject's matrix.
+
+    Parameters
+    ----------
+    kind : str
+        Connectivity kind (nilearn's name).
+    subject : str
+        Input label.
+    timeseries_sidecar : dict
+        The subject's timeseries sidecar (confounds used, volumes).
+    timeseries_file : str
+        The subject's timeseries file.
+    regions_img : str
+        The regions image the timeseries came from.
+
+    Returns
+    -------
+    dict
+        BEP017's keys (:func:`regions_connectome.derivatives.relmat_metadata`),
+        then kind, estimator, regions image, timeseries file, confounds file
+        and columns regressed out, volumes used, regions without signal (NaN).
+    """
+    return relmat_metadata(kind, [timeseries_file]) | {
+        "InputLabel": subject,
+        "ConnectivityKind": kind,
+        "Estimator": _estimator(kind),
+        "RegionsImage": regions_img,
+        "TimeseriesFile": timeseries_file,
+        "ConfoundsFile": timeseries_sidecar["ConfoundsFile"],
+        "ConfoundRegressors": timeseries_sidecar["ConfoundRegressors"],
+        "NumberOfVolumesKept": timeseries_sidecar["NumberOfVolumesKept"],
+        "RegionsWithoutSignal": timeseries_sidecar["RegionsWithoutSignal"],
+    }
+
+
+def group_relmat_sidecar(kind, subject_sidecars, regions_img, unit="run"):
+    """The JSON sidecar of the group matrix of one kind.
+
+    Parameters
+    ----------
+    kind : str
+        Connectivity kind (nilearn's name).
+    subject_sidecars : sequence of dict
+        The subjects' matrix sidecars (:func:`subject_relmat_sidecar`).
+    regions_img : str
+        The regions image.
+    unit : {"run", "participant"}, default="run"
+        What the group statistic counts once (see :func:`combine_runs`).
+
+    Returns
+    -------
+    dict
+        Kind, estimator, what the group matrix is, and the inputs and
+        participants it is made of with their volumes and the regions each
+        lacks.
+    """
+    statistic = (
+        "group reference of the tangent space (ConnectivityMeasure.mean_, the geometric "
+        "mean of the subjects' covariances), on the regions every subject has signal in"
+        if CONNECTIVITY_KINDS[kind].fitted_on_group
+        else "mean of the subjects' matrices, each region pair over the subjects that "
+        "have signal in both regions"
+    )
+    if unit == "participant":
+        statistic += "; each participant counted once (its runs' matrices averaged first" + (
+            "; for the reference, its runs' timeseries joined)"
+            if CONNECTIVITY_KINDS[kind].fitted_on_group
+            else ")"
+        )
+    subjects = [sidecar["InputLabel"] for sidecar in subject_sidecars]
+    sources = [sidecar["TimeseriesFile"] for sidecar in subject_sidecars]
+    participants = list(dict.fromkeys(participant_of(s) for s in subjects))
+    return relmat_metadata(kind, sources) | {
+        "ConnectivityKind": kind,
+        "Estimator": _estimator(kind),
+        "Statistic": statistic,
+        "RegionsImage": regions_img,
+        "GroupUnit": unit,
+        "InputLabels": subjects,
+        "NumberOfInputs": len(subjects),
+        "ParticipantLabels": participants,
+        "NumberOfParticipants": len(participants),
+        "NumberOfVolumesKept": {
+            s["InputLabel"]: s["NumberOfVolumesKept"] for s in subject_sidecars
+        },
+        "RegionsWithoutSignal": {
+            s["InputLabel"]: s["RegionsWithoutSignal"]
+            for s in subject_sidecars
+            if s.get("RegionsWithoutSignal")
+        },
     }

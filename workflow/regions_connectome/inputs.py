@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from regions_connectome.derivatives import LABEL
 from regions_connectome.exclusions import (
     asks_exclusions,
     exclusion_reason,
@@ -20,9 +21,9 @@ from regions_connectome.exclusions import (
 from regions_connectome.niimg import same_grid
 
 REQUIRED_COLUMNS = ("subject", "func", "confounds")
-SUBJECT_LABEL = re.compile(r"^[A-Za-z0-9]+$")
+SUBJECT_LABEL = re.compile(rf"^{LABEL}$")
 # An input's label: the subject, then the BIDS entities that tell its runs apart.
-INPUT_LABEL = re.compile(r"^[A-Za-z0-9]+(_[a-z]+-[A-Za-z0-9]+)*$")
+INPUT_LABEL = re.compile(rf"^{LABEL}(_[a-z]+-{LABEL})*$")
 # BIDS entities (pybids name, file-name key) that name an input in the outputs.
 LABEL_ENTITIES = (("session", "ses"), ("task", "task"), ("acquisition", "acq"), ("run", "run"))
 FETCHERS = {"adhd": "fetch_adhd", "development_fmri": "fetch_development_fmri"}
@@ -318,7 +319,7 @@ def fetcher_inputs(bunch):
     rows = {}
     for k, func in enumerate(funcs):
         path = Path(func)
-        found = re.search(r"sub-([A-Za-z0-9]+)", path.name)
+        found = re.search(rf"sub-({LABEL})", path.name)
         label = found.group(1) if found else path.parent.name
         if not SUBJECT_LABEL.match(label) or label in rows:
             raise InputError(f"cannot name the subject of {func} (label {label!r})")

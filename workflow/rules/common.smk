@@ -36,7 +36,9 @@ KINDS = {CONNECTIVITY_KINDS[kind].label: kind for kind in config["connectivity_k
 KINDS.setdefault(CONNECTIVITY_KINDS["correlation"].label, "correlation")
 # Kinds computed in each subject's own job; the others are fitted on the group.
 SUBJECT_KINDS = [
-    label for label, kind in KINDS.items() if not CONNECTIVITY_KINDS[kind].fitted_on_group
+    label
+    for label, kind in KINDS.items()
+    if not CONNECTIVITY_KINDS[kind].fitted_on_group
 ]
 # What `subjects` names: demo, fetcher, bids or sheet.
 INPUT_SOURCE = source_kind(config["subjects"])
@@ -219,7 +221,9 @@ def excluded_subjects():
 
 def source_datasets():
     """Where the inputs come from, for dataset_description.json, where known."""
-    return [Path(config["subjects"]).resolve().as_uri()] if INPUT_SOURCE == "bids" else []
+    return (
+        [Path(config["subjects"]).resolve().as_uri()] if INPUT_SOURCE == "bids" else []
+    )
 
 
 def kind_of(wildcards):
@@ -284,5 +288,14 @@ def memory(base_mb):
 
     def mem_mb(wildcards, attempt):
         return base_mb * attempt
+
+    return mem_mb
+
+
+def memory_of_inputs(base_mb, per_input_mb):
+    """Memory that grows with the job's inputs (and with each attempt)."""
+
+    def mem_mb(wildcards, input, attempt):
+        return int(base_mb + per_input_mb * input.size_mb) * attempt
 
     return mem_mb

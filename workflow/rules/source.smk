@@ -77,7 +77,10 @@ def code_source():
     if isinstance(WORKFLOW_SOURCE, LocalSourceFile):
         return {"folder": source_file("."), "ref": None, "url": None}
     ref = next(
-        filter(None, (getattr(WORKFLOW_SOURCE, key, None) for key in ("commit", "tag", "ref"))),
+        filter(
+            None,
+            (getattr(WORKFLOW_SOURCE, key, None) for key in ("commit", "tag", "ref")),
+        ),
         None,
     )
     url = (

@@ -7,7 +7,8 @@ start(snakemake)
 
 import pandas as pd
 
-from regions_connectome.connectivity import combine_runs, group_mean, group_relmat_sidecar
+from regions_connectome.connectivity import combine_runs, group_mean
+from regions_connectome.derivatives import group_relmat_sidecar
 from regions_connectome.io import read_json, read_tsv, write_json, write_tsv
 
 matrices = [read_tsv(path) for path in snakemake.input.relmats]

@@ -16,12 +16,10 @@ from regions_connectome.connectivity import (
     MASKERS,
     reported_regions,
     subject_matrices,
-    subject_relmat_sidecar,
     subject_timeseries,
-    timeseries_sidecar,
 )
 from regions_connectome.denoising import select_confounds
-from regions_connectome.derivatives import timeseries_metadata
+from regions_connectome.derivatives import subject_relmat_sidecar, timeseries_sidecar
 from regions_connectome.io import read_tsv_column, write_array_tsv, write_json
 from regions_connectome.niimg import regions_and_mask, repetition_time, subject_smoothed_data
 from regions_connectome.quality import QC_COLUMNS, run_qc
@@ -47,11 +45,10 @@ volumes = range(len(smoothed)) if denoising.sample_mask is None else denoising.s
 write_array_tsv(timeseries, output.timeseries, labels, volumes, "volume")
 qc = run_qc(inputs.confounds or None, denoising.n_volumes, len(timeseries))
 write_array_tsv([[qc[c] for c in QC_COLUMNS]], output.qc, QC_COLUMNS, [subject], "subject")
-sidecar = timeseries_metadata(
-    denoising, params.regions["t_r"] or repetition_time(inputs.func), qc["mean_fd"]
-) | timeseries_sidecar(
-    subject, inputs, denoising, params.regions, timeseries, coverage, labels, MASKERS[regions.ndim]
-)
+sidecar = timeseries_sidecar(
+    subject, inputs, denoising, params.regions, timeseries, coverage, labels,
+    MASKERS[regions.ndim], params.regions["t_r"] or repetition_time(inputs.func), qc["mean_fd"],
+)  # fmt: skip
 write_json(sidecar, output.sidecar)
 matrices = subject_matrices(signals, params.kinds, source, reported)
 for kind, matrix, path, sidecar_path in zip(

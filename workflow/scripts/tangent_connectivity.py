@@ -7,11 +7,8 @@ start(snakemake, uses=("nilearn.connectome",))
 
 import pandas as pd
 
-from regions_connectome.connectivity import (
-    group_relmat_sidecar,
-    subject_relmat_sidecar,
-    tangent_matrices,
-)
+from regions_connectome.connectivity import tangent_matrices
+from regions_connectome.derivatives import group_relmat_sidecar, subject_relmat_sidecar
 from regions_connectome.io import read_json, read_tsv, write_json, write_tsv
 
 subjects = snakemake.params.subjects
