@@ -11,8 +11,10 @@ import pytest
 
 from regions_connectome.io import (
     atomic_output,
+    read_json,
     read_tsv,
     write_arrays,
+    write_json,
     write_nifti,
     write_tsv,
 )
@@ -92,3 +94,12 @@ def test_concat_tsv_keeps_one_header_and_refuses_another(tmp_path):
     with pytest.raises(ValueError, match="c.tsv: its header differs"):
         concat_tsv([a, c], tmp_path / "bad.tsv")
     assert not (tmp_path / "bad.tsv").exists()
+
+
+def test_json_round_trip_and_a_cache_not_written_yet(tmp_path):
+    path = tmp_path / "sidecar.json"
+    write_json({"b": [1, 2], "a": None}, path)
+    assert read_json(path) == {"a": None, "b": [1, 2]}
+    assert read_json(tmp_path / "absent.json", if_missing={}) == {}
+    with pytest.raises(FileNotFoundError):
+        read_json(tmp_path / "absent.json")

@@ -258,16 +258,22 @@ def write_json(data, path):
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def read_json(path):
-    """Read a JSON document (a sidecar, a summary) written by :func:`write_json`.
+def read_json(path, if_missing=None):
+    """Read a JSON document (a sidecar, a summary, a cache) written by :func:`write_json`.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The file.
+    if_missing : dict or None, default=None
+        What a file that does not exist yet reads as (a cache's first run);
+        None: the file must exist.
 
     Returns
     -------
     dict
     """
-    return json.loads(Path(path).read_text())
+    path = Path(path)
+    if if_missing is not None and not path.is_file():
+        return if_missing
+    return json.loads(path.read_text())

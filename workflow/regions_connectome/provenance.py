@@ -132,13 +132,13 @@ def write_input_stamps(table, folder, checksums):
     checksums : str or pathlib.Path
         The provenance job's checksums (see :func:`file_record`).
     """
-    from regions_connectome.io import atomic_output
+    from regions_connectome.io import atomic_output, read_json
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     cache = folder / "seen.json"
-    seen = json.loads(cache.read_text()) if cache.is_file() else {}
-    known = json.loads(Path(checksums).read_text()) if Path(checksums).is_file() else {}
+    seen = read_json(cache, if_missing={})
+    known = read_json(checksums, if_missing={})
     for label, row in table.iterrows():
         for key in ("func", "confounds"):
             path = row[key]

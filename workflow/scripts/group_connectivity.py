@@ -4,7 +4,6 @@ from regions_connectome.job import start
 
 start(snakemake)
 
-
 import pandas as pd
 
 from regions_connectome.connectivity import combine_runs, group_mean

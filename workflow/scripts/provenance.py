@@ -4,19 +4,18 @@ from regions_connectome.job import start
 
 start(snakemake)
 
-import json
 from pathlib import Path
 
 from regions_connectome import __version__
 from regions_connectome.derivatives import BIDSIGNORE, dataset_description, participant_of
-from regions_connectome.io import atomic_output, read_tsv, write_json
+from regions_connectome.io import atomic_output, read_json, read_tsv, write_json
 from regions_connectome.provenance import methods_text, provenance, workflow_record
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 subjects, n_volumes, excluded = params.subjects, params.n_volumes, params.excluded
 config = dict(params.config)
 checksums = Path(params.checksums)
-known = json.loads(checksums.read_text()) if checksums.is_file() else {}
+known = read_json(checksums, if_missing={})
 # the code as it is when the record is written (not a param: a new commit
 # alone does not rerun the analysis)
 code = workflow_record(params.code["folder"], params.code["ref"])

@@ -4,7 +4,6 @@ from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.connectome",))
 
-
 import pandas as pd
 
 from regions_connectome.connectivity import tangent_matrices
