@@ -169,3 +169,27 @@ def test_a_figure_that_cannot_be_drawn_says_why_and_the_run_goes_on(tmp_path, ca
     assert png.read_bytes().startswith(b"\x89PNG")
     assert "a region without voxels" in page.read_text()
     assert "matrix.png could not be drawn" in caplog.text
+
+
+@pytest.mark.parametrize("n_significant", [0, 3])
+def test_edge_statistics_are_drawn_with_or_without_a_significant_edge(tmp_path, n_significant):
+    """Drawn without a significant edge too (nilearn's colour bar needs an edge)."""
+    import struct
+
+    from regions_connectome.figures import plot_edge_statistics
+
+    n = 8
+    rng = np.random.default_rng(0)
+    labels = [f"r{k}" for k in range(n)]
+    t = rng.normal(size=(n, n))
+    t = (t + t.T) / 2
+    np.fill_diagonal(t, np.nan)
+    p = np.ones((n, n))
+    for k in range(n_significant):
+        p[k, k + 1] = p[k + 1, k] = 0.01
+    frame = lambda values: pd.DataFrame(values, index=labels, columns=labels)  # noqa: E731
+    path = tmp_path / "statistics.png"
+    coords = rng.uniform(-60, 60, size=(n, 3))
+    plot_edge_statistics(frame(t), frame(p), frame(np.full((n, n), np.nan)), coords, path, dpi=40)
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    assert width > 2 * height > 0

@@ -16,8 +16,11 @@ from regions_connectome.kinds import CONNECTIVITY_KINDS
 
 def test_the_schema_lists_the_kinds_of_the_registry():
     schema = yaml.safe_load((PROJECT / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    listed = schema["properties"]["connectivity_kinds"]["items"]["enum"]
+    listed = schema["definitions"]["connectivity_kind"]["enum"]
     assert listed == list(CONNECTIVITY_KINDS)
+    reference = {"$ref": "#/definitions/connectivity_kind"}
+    assert schema["properties"]["connectivity_kinds"]["items"] == reference
+    assert schema["properties"]["statistics"]["properties"]["kinds"]["items"] == reference
 
 
 def test_labels_fit_the_file_names():

@@ -56,3 +56,16 @@ def test_the_rules_environment_lists_the_requirements():
         if isinstance(entry, str) and not entry.startswith("python=")
     )
     assert listed == required
+
+
+def test_the_package_lists_every_module_it_copies_out_of_a_module_source():
+    """The package's ``__all__`` names every module.
+
+    workflow/rules/source.smk copies those: a module missing there works in a
+    checkout and fails when deployed as a module.
+    """
+    import regions_connectome
+
+    package = PROJECT / "workflow" / "regions_connectome"
+    modules = {path.stem for path in package.glob("*.py")} - {"__init__"}
+    assert set(regions_connectome.__all__) == modules

@@ -29,6 +29,20 @@ def test_methods_text_follows_the_config():
     assert "Varoquaux G. et al. (2010). A group model" in text and "tangent" not in text
     assert "less than 50% of its voxels" in text
 
+    statistics = {
+        "variable": "dx", "groups": ["ADHD", "TDC"], "covariates": ["age", "mean_fd"],
+        "kinds": ["correlation"], "n_permutations": 5000, "two_sided": True,
+        "nbs_threshold": 3.0, "alpha": 0.05,
+    }  # fmt: skip
+    design = {"Description": "dx: ADHD - TDC", "NumberOfParticipants": 4,
+              "LeftOut": {"05": "no value of age"}}  # fmt: skip
+    text = methods_text(config | {"statistics": statistics}, 5, [175], [], design=design)
+    assert "(dx: ADHD - TDC, with age, mean framewise displacement as covariates)" in text
+    assert "in 4 participants (1 left out: 05, no value of age)" in text
+    assert "5000 permutations" in text and "|t| > 3.0" in text
+    assert "Zalesky A., Fornito A., Bullmore E.T. (2010)" in text
+    assert "Nichols T.E., Holmes A.P. (2002)" in text
+
 
 def test_methods_text_of_applied_regions_names_the_file_and_cites_in_order():
     config = {

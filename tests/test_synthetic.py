@@ -74,3 +74,56 @@ def test_network_recovery_with_fewer_components_leaves_a_network_unpaired(plante
     table = synthetic.network_recovery(networks, first_two, mask)
     assert table["component"].tolist()[:2] == [0, 1]
     assert table["component"].isna().sum() == 2 and (table["spatial_r"][2:] == 0).all()
+
+
+def test_no_planted_difference_leaves_every_subject_as_it_was():
+    coupling = synthetic.coupling_matrix(5)
+    for group in synthetic.DEMO_GROUPS:
+        assert synthetic.group_coupling(coupling, group, [], 0.8, 150) is not coupling
+        np.testing.assert_array_equal(
+            synthetic.group_coupling(coupling, group, [], 0.8, 150), coupling
+        )
+    np.testing.assert_array_equal(
+        synthetic.group_coupling(coupling, "control", [[0, 2]], 0.8, 150), coupling
+    )
+
+
+def test_the_planted_difference_has_the_cohens_d_asked_for():
+    """The groups' estimated couplings differ by the d asked for, in planted pairs only.
+
+    Over many simulated subjects, in Fisher's z; an unplanted pair does not differ.
+    """
+    coupling = synthetic.coupling_matrix(5)
+    n_volumes, d, n = 150, 0.8, 600
+    z = {}
+    for group in synthetic.DEMO_GROUPS:
+        moved = synthetic.group_coupling(coupling, group, [[0, 2], [1, 2]], d, n_volumes)
+        rng = np.random.default_rng(len(group))
+        z[group] = np.array(
+            [np.corrcoef(synthetic.network_timecourses(rng, moved, n_volumes).T) for _ in range(n)]
+        )
+
+    def cohens_d(a, b):
+        control, patient = np.arctanh(z["control"][:, a, b]), np.arctanh(z["patient"][:, a, b])
+        pooled = np.sqrt((control.var(ddof=1) + patient.var(ddof=1)) / 2)
+        return (patient.mean() - control.mean()) / pooled
+
+    # standard error of d at 600 + 600 subjects: about 0.06
+    assert abs(cohens_d(0, 2) - d) < 0.2
+    assert abs(cohens_d(1, 2) - d) < 0.2
+    assert abs(cohens_d(3, 4)) < 0.2
+
+
+def test_an_impossible_planted_difference_is_refused():
+    coupling = synthetic.coupling_matrix(5)
+    with pytest.raises(ValueError, match=r"\[0, 7\] is not a pair of the 5 planted networks"):
+        synthetic.group_coupling(coupling, "patient", [[0, 7]], 0.8, 150)
+    with pytest.raises(ValueError, match="not positive definite"):
+        synthetic.group_coupling(coupling, "patient", [[0, 2], [0, 3], [2, 3]], 40.0, 150)
+
+
+def test_demo_participants_are_balanced_groups_with_ages():
+    table = synthetic.demo_participants(["01", "02", "03", "04"], 0)
+    assert list(table["participant_id"]) == ["sub-01", "sub-02", "sub-03", "sub-04"]
+    assert list(table["group"]) == ["control", "patient", "control", "patient"]
+    assert table["age"].between(8, 16).all()

@@ -6,12 +6,13 @@ per-subject steps of nilearn, with numpy and SciPy only), :mod:`.denoising`
 (confounds), :mod:`.decomposition` (group mask, per-subject reduction,
 components), :mod:`.regions` (region extraction), :mod:`.kinds` (the
 connectivity kinds), :mod:`.connectivity` (timeseries and matrices),
-:mod:`.quality`, :mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`,
+:mod:`.quality`, :mod:`.statistics` (group statistics on edges),
+:mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`,
 :mod:`.derivatives` (the BIDS derivatives dataset), :mod:`.io` (atomic
 writers) and :mod:`.job` (the start of every rule script).
 """
 
-__version__ = "0.7.0"
+__version__ = "0.8.0"
 
 # Every module: the workflow copies these out of a module's source (workflow/rules/source.smk).
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "quality",
     "regions",
     "signals",
+    "statistics",
     "synthetic",
 ]

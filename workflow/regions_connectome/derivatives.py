@@ -581,3 +581,66 @@ def group_relmat_sidecar(kind, subject_sidecars, regions_img, unit="run"):
             if s.get("RegionsWithoutSignal")
         },
     }
+
+
+# What each statistic file of the group model holds (its ``stat-`` entity).
+EDGE_STATISTICS = {
+    "t": "t statistic of the contrast (ordinary least squares, per edge)",
+    "pfwe": "family-wise error corrected p of each edge (max-T permutation test)",
+    "pnbs": "family-wise error corrected p of the edge's connected component of supra-threshold "
+    "edges (network-based statistic); n/a for edges below the primary threshold",
+}
+
+
+def statistic_relmat_sidecar(statistic, kind, design, inference, sources, regions_img):
+    """The JSON sidecar of a group statistic's matrix.
+
+    Parameters
+    ----------
+    statistic : str
+        A key of :data:`EDGE_STATISTICS`.
+    kind : str
+        Connectivity kind (nilearn's name).
+    design : dict
+        The design's sidecar (:func:`regions_connectome.statistics.design_sidecar`).
+    inference : dict
+        The config's inference keys (permutations, seed, sides, NBS threshold).
+    sources : sequence of str
+        The participants' matrices.
+    regions_img : str
+        The regions table the matrix's rows are.
+
+    Returns
+    -------
+    dict
+        BEP017's keys, then statistic, model, contrast, covariates,
+        participants and inference.
+    """
+    edge = (
+        "Fisher z (arctanh) of each participant's matrix"
+        if CONNECTIVITY_KINDS[kind].bounded
+        else "each participant's matrix as it is"
+    )
+    return relmat_metadata(kind, sources) | {
+        "ValidDiagonal": False,
+        "ConnectivityKind": kind,
+        "Statistic": statistic,
+        "StatisticDescription": EDGE_STATISTICS[statistic],
+        "Model": "ordinary least squares per edge: intercept, tested variable, covariates",
+        "EdgeValues": edge + ", runs averaged per participant",
+        "Contrast": design["Contrast"],
+        "ContrastDescription": design["Description"],
+        "Covariates": design["Covariates"],
+        "ParticipantLabels": design["ParticipantLabels"],
+        "NumberOfParticipants": design["NumberOfParticipants"],
+        "LeftOut": design["LeftOut"],
+        "Inference": {
+            "MaxT": "nilearn.mass_univariate.permuted_ols",
+            "NetworkBasedStatistic": "regions_connectome.statistics.network_based_statistic",
+            "NumberOfPermutations": inference["n_permutations"],
+            "RandomState": inference["random_state"],
+            "TwoSided": inference["two_sided"],
+            "NBSThreshold": inference["nbs_threshold"],
+        },
+        "RegionsTable": regions_img,
+    }

@@ -640,3 +640,59 @@ def view_regions_html(regions_img, labels, path):
     page = view.get_standalone().replace("</body>", f"{legend}</body>", 1)
     with atomic_output(path, suffix=".html") as tmp:
         Path(tmp).write_text(page, encoding="utf-8")
+
+
+def plot_edge_statistics(t, p_fwe, p_nbs, coords, path, alpha=0.05, title=None, dpi=100):
+    """The contrast's t matrix with its significant edges, and those edges on a glass brain.
+
+    Parameters
+    ----------
+    t, p_fwe, p_nbs : pandas.DataFrame
+        Square matrices of the t statistic, the max-T family-wise p and the
+        network-based statistic's component p (NaN where not tested).
+    coords : array-like, shape (n_regions, 3)
+        Node positions (MNI mm), in the matrices' order.
+    path : str or pathlib.Path
+        PNG to write.
+    alpha : float, default=0.05
+        Family-wise error rate of the marked edges.
+    title : str or None, default=None
+        Above both panels.
+    dpi : int, default=100
+        Resolution.
+    """
+    from nilearn.plotting import plot_connectome as nilearn_plot_connectome
+    from nilearn.plotting import plot_matrix as nilearn_plot_matrix
+
+    values = t.to_numpy(dtype=float)
+    by_max_t = p_fwe.to_numpy(dtype=float) < alpha
+    by_nbs = p_nbs.to_numpy(dtype=float) < alpha
+    n = len(values)
+    vmax = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    size = min(max(5.0, 0.25 * n + 3), 0.25 * MAX_LABELS + 3)
+    figure = plt.figure(figsize=(2.2 * size, size))
+    matrix_axes = figure.add_axes([0.06, 0.08, 0.42, 0.8])
+    nilearn_plot_matrix(
+        np.nan_to_num(values), labels=list(t.index) if n <= MAX_LABELS else None,
+        vmin=-vmax, vmax=vmax, colorbar=True, axes=matrix_axes,
+    )  # fmt: skip
+    matrix_axes.set_title("t; x: max-T FWE, o: NBS FWE only", fontsize=9)
+    rows, columns = np.nonzero(by_nbs & ~by_max_t)
+    matrix_axes.scatter(columns, rows, s=12, facecolors="none", edgecolors="k", label="NBS")
+    rows, columns = np.nonzero(by_max_t)
+    matrix_axes.scatter(columns, rows, s=12, marker="x", c="k", label="max-T")
+    significant = by_max_t | by_nbs
+    n_edges = int(np.triu(significant, 1).sum())
+    shown = np.where(significant, np.nan_to_num(values), 0.0)
+    drawn = np.isfinite(np.asarray(coords, dtype=float)).all(axis=1)
+    brain_axes = figure.add_axes([0.52, 0.08, 0.46, 0.8])
+    nilearn_plot_connectome(
+        shown[np.ix_(drawn, drawn)], np.asarray(coords, dtype=float)[drawn],
+        node_size=10, axes=brain_axes, edge_vmin=-vmax, edge_vmax=vmax,
+        edge_cmap="RdBu_r", colorbar=n_edges > 0, figure=figure,
+        title=f"{n_edges} edge(s) at FWE < {alpha}" if n_edges
+        else f"no edge at FWE < {alpha}",
+    )  # fmt: skip
+    if title:
+        figure.suptitle(title)
+    _save(figure, path, dpi)

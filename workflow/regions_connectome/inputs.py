@@ -30,6 +30,7 @@ FETCHERS = {"adhd": "fetch_adhd", "development_fmri": "fetch_development_fmri"}
 # Where the demo rules write the synthetic cohort's files.
 DEMO_FUNC = "results/sourcedata/demo/sub-{subject}/sub-{subject}_bold.nii.gz"
 DEMO_CONFOUNDS = "results/sourcedata/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv"
+DEMO_PARTICIPANTS = "results/sourcedata/demo/participants.tsv"
 
 
 class InputError(ValueError):

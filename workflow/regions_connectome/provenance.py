@@ -29,6 +29,10 @@ REFERENCES = {
     "LNCS 6361:200-208",
     "fd": "Power J.D. et al. (2012). Spurious but systematic correlations in functional "
     "connectivity MRI networks arise from subject motion. NeuroImage 59(3):2142-2154",
+    "maxt": "Nichols T.E., Holmes A.P. (2002). Nonparametric permutation tests for "
+    "functional neuroimaging: a primer with examples. Human Brain Mapping 15(1):1-25",
+    "nbs": "Zalesky A., Fornito A., Bullmore E.T. (2010). Network-based statistic: "
+    "identifying differences in brain networks. NeuroImage 53(4):1197-1207",
     "snakemake": "Mölder F. et al. (2021). Sustainable data analysis with Snakemake. "
     "F1000Research 10:33. doi:10.12688/f1000research.29032.2",
 }
@@ -314,6 +318,7 @@ def _confounds_sentence(columns, n_subjects, without_confounds):
 def methods_text(
     config, n_subjects, n_volumes, without_confounds=(), regions=None, excluded=None,
     n_regions=None, software=None, code=None, resampled=None, n_participants=None,
+    design=None,
 ):  # fmt: skip
     """A methods paragraph generated from the configuration, with references.
 
@@ -343,6 +348,10 @@ def methods_text(
     n_participants : int or None, default=None
         Number of participants, where inputs are runs (several per
         participant); the group unit is ``config["group_unit"]``.
+    design : dict or None, default=None
+        The group model's design sidecar
+        (:func:`regions_connectome.statistics.design_sidecar`): who was
+        modelled and who left out, when ``config["statistics"]`` asks for one.
 
     Returns
     -------
@@ -423,13 +432,44 @@ def methods_text(
     group = "the mean of the subjects' matrices"
     if "tangent" in kinds:
         group += " (for the tangent kind, the group reference covariance)"
+    text += f". Group matrices are {group}. "
+    if design is not None:
+        text += _statistics_sentences(config["statistics"], design, cite)
     text += (
-        f". Group matrices are {group}. Head motion was summarised by framewise "
+        f"Head motion was summarised by framewise "
         f"displacement {cite('fd')}. The analysis ran as a Snakemake workflow "
         f"{cite('snakemake')}{_code_phrase(code)}{_versions_phrase(software)}."
     )
     references = "\n".join(f"{n}. {REFERENCES[key]}" for n, key in enumerate(cited, start=1))
     return f"# Methods\n\n{text}\n\n## References\n\n{references}\n"
+
+
+def _statistics_sentences(statistics, design, cite):
+    """The group statistics' model and inference, from the config and the design."""
+    left_out = design["LeftOut"]
+    who = f"{design['NumberOfParticipants']} participants" + (
+        f" ({len(left_out)} left out: "
+        + "; ".join(f"{label}, {reason}" for label, reason in left_out.items())
+        + ")"
+        if left_out
+        else ""
+    )
+    covariates = [
+        "mean framewise displacement" if c == "mean_fd" else c for c in statistics["covariates"]
+    ]
+    with_covariates = f", with {', '.join(covariates)} as covariates" if covariates else ""
+    return (
+        f"Which connections differ was tested per edge ({', '.join(statistics['kinds'])}; "
+        "correlations Fisher z-transformed; each participant's runs averaged) by a linear "
+        f"model ({design['Description']}{with_covariates}) in {who}. "
+        f"The family-wise error was controlled by max-T permutation tests "
+        f"{cite('maxt')} ({statistics['n_permutations']} permutations, nilearn's "
+        "permuted_ols, "
+        f"{'two' if statistics['two_sided'] else 'one'}-sided) and, for connected "
+        f"components of edges with |t| > {statistics['nbs_threshold']}, by the "
+        f"network-based statistic {cite('nbs')} (the same permutation scheme); edges and "
+        f"components are reported at a family-wise error rate of {statistics['alpha']}. "
+    )
 
 
 def _code_phrase(code):

@@ -173,6 +173,134 @@ def _ar1(rng, n_volumes, n_series, phi):
     return out[50:]
 
 
+# Autocorrelation of the network timecourses (AR(1) at lag one volume).
+NETWORK_PHI = 0.6
+# The demo's groups: odd subject numbers are controls, even ones patients.
+DEMO_GROUPS = ("control", "patient")
+
+
+def network_timecourses(rng, coupling, n_volumes):
+    """Unit-variance AR(1) network timecourses whose correlation is ``coupling``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Random generator.
+    coupling : numpy.ndarray, shape (n_networks, n_networks)
+        Positive-definite correlation matrix.
+    n_volumes : int
+        Number of volumes.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_volumes, n_networks)
+    """
+    chol = np.linalg.cholesky(coupling)
+    return _ar1(rng, n_volumes, len(coupling), phi=NETWORK_PHI) @ chol.T
+
+
+def fisher_z_sd(n_volumes, phi=NETWORK_PHI):
+    """The standard deviation of the Fisher z of two AR(1) series' sample correlation.
+
+    Bartlett's (1946) large-sample variance, ``(1 + phi^2) / ((1 - phi^2) n)``:
+    the spread of a subject's estimated coupling around its true value.
+
+    Parameters
+    ----------
+    n_volumes : int
+        Length of the series.
+    phi : float, default=NETWORK_PHI
+        Their lag-one autocorrelation.
+
+    Returns
+    -------
+    float
+    """
+    return float(np.sqrt((1 + phi**2) / ((1 - phi**2) * n_volumes)))
+
+
+def group_coupling(coupling, group, pairs, cohens_d, n_volumes):
+    """A group's coupling: the patients' planted pairs moved by ``cohens_d``.
+
+    In the patients (:data:`DEMO_GROUPS`' second), each pair's coupling is
+    moved by ``cohens_d`` times :func:`fisher_z_sd` in Fisher's z, so that
+    the two groups' estimated couplings differ by Cohen's d; controls keep
+    ``coupling`` as it is (the default cohort is unchanged).
+
+    Parameters
+    ----------
+    coupling : numpy.ndarray, shape (n_networks, n_networks)
+        The controls' coupling (:func:`coupling_matrix`).
+    group : str
+        One of :data:`DEMO_GROUPS`.
+    pairs : sequence of (int, int)
+        Network pairs (from 0).
+    cohens_d : float
+        The patients' shift of each pair, in Cohen's d.
+    n_volumes : int
+        Volumes per subject (the estimates' spread depends on it).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        If a pair names a network that is not planted, or the moved coupling
+        is not positive definite.
+    """
+    coupling = np.array(coupling, dtype=float)
+    if group == DEMO_GROUPS[0] or not len(pairs):
+        return coupling
+    shift = cohens_d * fisher_z_sd(n_volumes)
+    for a, b in pairs:
+        if not (0 <= a < len(coupling) and 0 <= b < len(coupling)) or a == b:
+            raise ValueError(
+                f"demo.group_difference.pairs: [{a}, {b}] is not a pair of the "
+                f"{len(coupling)} planted networks (0 to {len(coupling) - 1})"
+            )
+        coupling[a, b] = coupling[b, a] = np.tanh(np.arctanh(coupling[a, b]) + shift)
+    if np.linalg.eigvalsh(coupling).min() <= 0:
+        raise ValueError(
+            f"demo.group_difference: moving pairs {list(map(list, pairs))} by d={cohens_d} "
+            "makes the patients' coupling not positive definite; choose other pairs or a "
+            "smaller effect"
+        )
+    return coupling
+
+
+def demo_group(subject):
+    """The demo subject's group (:data:`DEMO_GROUPS`) from its number."""
+    return DEMO_GROUPS[1 - int(subject) % 2]
+
+
+def demo_participants(labels, seed):
+    """The demo cohort's participants table (BIDS ``participants.tsv``).
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Subject labels (``01``...).
+    seed : int
+        The demo's seed (ages are drawn from their own generator).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``participant_id`` (``sub-<label>``), ``group`` (:func:`demo_group`)
+        and ``age`` (years, uniform on 8-16, unrelated to the data).
+    """
+    ages = np.random.default_rng([seed, 0]).uniform(8.0, 16.0, size=len(labels))
+    return pd.DataFrame(
+        {
+            "participant_id": [f"sub-{label}" for label in labels],
+            "group": [demo_group(label) for label in labels],
+            "age": np.round(ages, 1),
+        }
+    )
+
+
 def simulate_motion(rng, n_volumes):
     """Six smooth, drifting motion parameters with a few sudden jumps.
 
@@ -281,9 +409,7 @@ def simulate_subject(
 
     mask = np.asarray(mask_img.dataobj) > 0
     maps = np.asarray(networks_img.dataobj, dtype=np.float32)[mask]
-    n_networks = maps.shape[1]
-    chol = np.linalg.cholesky(coupling)
-    timecourses = _ar1(rng, n_volumes, n_networks, phi=0.6) @ chol.T
+    timecourses = network_timecourses(rng, coupling, n_volumes)
     confounds = simulate_motion(rng, n_volumes)
     motion_rng = rng.spawn(1)[0]
     confounds *= np.exp(motion_spread * motion_rng.standard_normal())

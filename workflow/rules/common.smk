@@ -11,6 +11,7 @@ from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
 from regions_connectome.derivatives import (
     SCAN_PATTERN,
     output_entities,
+    participant_of,
     scan_prefixes,
     seg_label,
     set_aside,
@@ -22,6 +23,7 @@ from regions_connectome.kinds import CONNECTIVITY_KINDS
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
     DEMO_FUNC,
+    DEMO_PARTICIPANTS,
     INPUT_LABEL,
     ledger,
     ledger_summary,
@@ -30,6 +32,13 @@ from regions_connectome.inputs import (
 )
 from regions_connectome.provenance import write_input_stamps
 from regions_connectome.regions import EXTRACTION_KEYS, TIMESERIES_KEYS
+from regions_connectome.synthetic import demo_group
+from regions_connectome.statistics import (
+    INFERENCE_KEYS,
+    MEAN_FD,
+    MODEL_KEYS,
+    check_statistics,
+)
 
 ENV = "../../envs/nilearn.yaml"
 KINDS = {CONNECTIVITY_KINDS[kind].label: kind for kind in config["connectivity_kinds"]}
@@ -84,6 +93,20 @@ SEG = seg_label(config["regions"], config["decomposition"]["method"])
 SCAN_FILES = "results/{scan}"
 RUN = f"{SCAN_FILES}{output_entities(SPACE)}"
 RUN_REGIONS = f"{SCAN_FILES}{output_entities(SPACE, SEG)}"
+# Group statistics (statistics: variable): the participants of the group
+# stages, their table and the contrast's name, checked before any job.
+PARTICIPANT_UNITS = list(dict.fromkeys(map(participant_of, SUBJECTS.index)))
+PARTICIPANTS_FILE, CONTRAST = check_statistics(
+    config, INPUT_SOURCE, PARTICIPANT_UNITS, DEMO_PARTICIPANTS
+)
+STATISTIC = f"results/group/contrast-{CONTRAST}"
+EDGE_STATISTIC = f"{STATISTIC}_meas-{{kind}}"
+STATISTICS_FIGURE = f"results/figures/contrast-{CONTRAST}_meas-{{kind}}_statistics.png"
+STATISTICS_KINDS = (
+    [CONNECTIVITY_KINDS[k].label for k in config["statistics"]["kinds"]]
+    if CONTRAST
+    else []
+)
 
 
 # Quick jobs that run in the head process rather than as cluster jobs.
@@ -226,6 +249,26 @@ def source_datasets():
     )
 
 
+def qc_table_if_modelled(wildcards):
+    """The QC table, if the group model has mean framewise displacement as a covariate."""
+    return (
+        rules.qc_table.output.table
+        if MEAN_FD in config["statistics"]["covariates"]
+        else []
+    )
+
+
+def statistics_outputs():
+    """The group statistics' files, or none (no ``statistics.variable``)."""
+    if not CONTRAST:
+        return []
+    return [
+        rules.statistics_design.output,
+        expand(rules.edge_statistics.output, kind=STATISTICS_KINDS),
+        expand(rules.plot_statistics.output, kind=STATISTICS_KINDS),
+    ]
+
+
 def kind_of(wildcards):
     """nilearn's name of the connectivity kind in a file name."""
     return KINDS[wildcards.kind]
@@ -267,6 +310,14 @@ def set_aside_stale_outputs():
             "group/mask.nii.gz",
             "figures/components.png",
         ]
+    # group statistics of another contrast (or none)
+    current = {str(path) for files in statistics_outputs() for path in files}
+    dropped += [
+        str(path.relative_to("results"))
+        for folder in ("group", "figures")
+        for path in Path("results", folder).glob("contrast-*")
+        if str(path) not in current
+    ]
     stale = stale_outputs(
         "results", set(SCAN.values()), SPACE, SEG, set(KINDS), COMPONENTS, dropped
     )

@@ -56,8 +56,10 @@ rule demo_subject:
                 "motion_amplitude",
                 "motion_spread",
                 "motion_leak",
+                "group_difference",
             ],
         ),
+        group=lambda wildcards: demo_group(wildcards.subject),
     script:
         "../scripts/demo_subject.py"
 

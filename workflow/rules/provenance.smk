@@ -8,6 +8,7 @@ rule provenance:
         mask=learned_regions_mask,
         regions=APPLIED or [],
         table=REGIONS.table,
+        design=rules.statistics_design.output.sidecar if CONTRAST else [],
     output:
         provenance="results/provenance.json",
         methods="results/methods.md",

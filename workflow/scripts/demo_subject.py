@@ -14,9 +14,14 @@ from regions_connectome.io import read_tsv, write_nifti, write_tsv
 demo = snakemake.params.demo
 mask = nib.load(snakemake.input.brain_mask)
 coupling = read_tsv(snakemake.input.coupling)
+difference = demo["group_difference"]
+subject_coupling = synthetic.group_coupling(
+    coupling.to_numpy(), snakemake.params.group, difference["pairs"], difference["cohens_d"],
+    demo["n_volumes"],
+)  # fmt: skip
 rng = np.random.default_rng([demo["seed"], int(snakemake.wildcards.subject)])
 bold, confounds, truth = synthetic.simulate_subject(
-    nib.load(snakemake.input.networks), mask, coupling.to_numpy(), demo["n_volumes"], rng,
+    nib.load(snakemake.input.networks), mask, subject_coupling, demo["n_volumes"], rng,
     motion_amplitude=demo["motion_amplitude"], motion_spread=demo["motion_spread"],
     motion_leak=demo["motion_leak"],
 )  # fmt: skip

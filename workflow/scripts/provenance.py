@@ -40,6 +40,7 @@ with atomic_output(output.methods) as tmp:
             n_participants=len({participant_of(label) for label in subjects}),
             software=record["software"],
             code=code,
+            design=read_json(inputs.design) if inputs.design else None,
         )
     )
 write_json(
