@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 
 from regions_connectome.connectivity import subject_timeseries  # noqa: E402
 from regions_connectome.decomposition import REDUCTION_KEYS  # noqa: E402
-from regions_connectome.derivatives import scan_prefix  # noqa: E402
+from regions_connectome.derivatives import run_prefix  # noqa: E402
 from regions_connectome.niimg import smoothed_in_mask, varying_voxels  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -33,7 +33,7 @@ def run_file(results, label, suffix):
     ``run_file(results, "01", "_timeseries.tsv")`` is
     ``results/sub-01/func/sub-01_task-rest_space-…_seg-…_timeseries.tsv``.
     """
-    prefix = scan_prefix(label)
+    prefix = run_prefix(label)
     found = sorted(Path(results).glob(f"{prefix}{suffix}")) + sorted(
         Path(results).glob(f"{prefix}_*{suffix}")
     )

@@ -16,8 +16,8 @@ from regions_connectome.derivatives import (
     output_entities,
     outputs_table,
     relmat_metadata,
-    scan_prefix,
-    scan_prefixes,
+    run_prefix,
+    run_prefixes,
     seg_label,
     set_aside,
     space_label,
@@ -41,22 +41,22 @@ from regions_connectome.synthetic import write_cohort
     ],
 )
 def test_scan_prefix_names_the_run_as_bids_does(label, prefix):
-    assert scan_prefix(label) == prefix
+    assert run_prefix(label) == prefix
 
 
 @pytest.mark.parametrize("label", ["01_foo-1", "01_run-1_run-2", "01_sub-02"])
 def test_a_label_that_is_not_bids_entities_is_refused(label):
     with pytest.raises(ValueError, match=f"input {label}: .* is not a BIDS entity"):
-        scan_prefix(label)
+        run_prefix(label)
 
 
 def test_two_labels_naming_one_run_are_refused():
-    assert scan_prefixes(["01", "02_run-1"]) == {
+    assert run_prefixes(["01", "02_run-1"]) == {
         "01": "sub-01/func/sub-01_task-rest",
         "02_run-1": "sub-02/func/sub-02_task-rest_run-1",
     }
     with pytest.raises(ValueError, match="inputs 01 and 01_task-rest both name the run"):
-        scan_prefixes(["01", "01_task-rest"])
+        run_prefixes(["01", "01_task-rest"])
 
 
 def test_seg_label_names_the_regions():
@@ -118,7 +118,7 @@ def test_bep017_metadata():
 
 
 def test_outputs_table_names_the_input_of_each_run_file():
-    prefixes = scan_prefixes(["01_ses-1_task-rest", "01_ses-2_task-rest", "02"])
+    prefixes = run_prefixes(["01_ses-1_task-rest", "01_ses-2_task-rest", "02"])
     files = [
         "results/sub-01/ses-1/func/sub-01_ses-1_task-rest_timeseries.tsv",
         "results/sub-01/ses-2/func/sub-01_ses-2_task-rest_space-MNI_seg-X_meas-tangent_relmat.tsv",
@@ -219,7 +219,7 @@ def test_the_schema_states_the_label_alphabet_of_the_code():
     import yaml
 
     from helpers import PROJECT
-    from regions_connectome.derivatives import LABEL, SCAN_PATTERN
+    from regions_connectome.derivatives import LABEL, RUN_PATTERN
     from regions_connectome.inputs import INPUT_LABEL
 
     schema = (PROJECT / "workflow" / "schemas" / "config.schema.yaml").read_text()
@@ -229,4 +229,4 @@ def test_the_schema_states_the_label_alphabet_of_the_code():
     properties = yaml.safe_load(schema)["properties"]
     assert properties["regions"]["properties"]["name"]["pattern"] == f"^{LABEL}$"
     assert INPUT_LABEL.fullmatch("01_ses-A_task-rest_run-2") and not INPUT_LABEL.fullmatch("0-1")
-    assert re.fullmatch(SCAN_PATTERN, "sub-01/ses-A/func/sub-01_ses-A_task-rest")
+    assert re.fullmatch(RUN_PATTERN, "sub-01/ses-A/func/sub-01_ses-A_task-rest")

@@ -38,7 +38,7 @@ def test_split_keeps_every_input_once_with_its_reason():
     assert excluded.loc["02", "excluded"] == "15 volumes kept"
     rows = exclusions_table({"02": {"func": "b", "confounds": None, "reason": "15 volumes kept"}})
     assert rows.to_dict("records") == [
-        {"subject": "02", "func": "b", "confounds": None, "reason": "15 volumes kept"}
+        {"input": "02", "func": "b", "confounds": None, "reason": "15 volumes kept"}
     ]
-    assert list(exclusions_table({}).columns) == ["subject", "func", "confounds", "reason"]
+    assert list(exclusions_table({}).columns) == ["input", "func", "confounds", "reason"]
     assert np.all(included["excluded"].isna())

@@ -176,16 +176,18 @@ def test_two_subjects_naming_one_image_stop_the_run(tmp_path):
     (tmp_path / "link.nii.gz").symlink_to(image)
     table = pd.DataFrame(
         {"func": [str(image), str(tmp_path / "link.nii.gz")], "confounds": [None, None]},
-        index=pd.Index(["A", "B"], name="subject"),
+        index=pd.Index(["A", "B"], name="input"),
     )
-    with pytest.raises(InputError, match=r"subjects A and B name the same image .*link.nii.gz"):
+    with pytest.raises(
+        InputError, match=r"subject A and subject B name the same image .*link.nii.gz"
+    ):
         check_inputs(table, None)
 
 
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"decomposition": {"n_components": 200}}, r"n_components is 200 but subject\(s\) 01 \(60"),
+        ({"decomposition": {"n_components": 200}}, r"n_components is 200 but subject 01 \(60"),
         ({"regions": {"threshold": 1.5}}, r"1.5 is greater than the maximum of 1"),
         (
             {"regions": {"threshold": 150, "thresholding_strategy": "percentile"}},
@@ -286,7 +288,7 @@ def test_exclusions_leave_subjects_out_with_the_reason_never_silently(tmp_path):
     }
     run_snakemake(tmp_path, config=config)
     table = pd.read_csv(tmp_path / "results/group/exclusions.tsv", sep="\t", dtype=str)
-    reasons = dict(zip(table["subject"], table["reason"], strict=True))
+    reasons = dict(zip(table["input"], table["reason"], strict=True))
     assert set(reasons) == {moving, "99"}
     assert f"above max_mean_fd {threshold}" in reasons[moving]
     assert reasons["99"].startswith("unusable: subject 99: image") and "4D image" in reasons["99"]

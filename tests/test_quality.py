@@ -125,7 +125,7 @@ def qcfc_of_demo(workdir, motion_leak):
     workdir.mkdir()
     run_snakemake(workdir, "results/group/qcfc.json", config={"demo": demo, "regions": regions})
     summary = json.loads((workdir / "results/group/qcfc.json").read_text())
-    qc = pd.read_csv(workdir / "results/group/qc.tsv", sep="\t", dtype={"subject": str})
+    qc = pd.read_csv(workdir / "results/group/qc.tsv", sep="\t", dtype={"input": str})
     return summary, qc
 
 
@@ -188,6 +188,6 @@ def test_a_gap_in_a_column_nobody_uses_stops_nothing(tmp_path):
               "confounds": {"columns": ["trans_x", "trans_y"]}}  # fmt: skip
     run_snakemake(tmp_path, config=config)
     qc = pd.read_csv(
-        tmp_path / "results" / "group" / "qc.tsv", sep="\t", index_col=0, dtype={"subject": str}
+        tmp_path / "results" / "group" / "qc.tsv", sep="\t", index_col=0, dtype={"input": str}
     )
     assert qc.loc["01", "mean_fd"] == pytest.approx(row["mean_fd"])

@@ -325,7 +325,7 @@ def test_too_few_volumes_stop_before_any_job_naming_the_input(tree):
     settings = {"strategy": "scrubbing", "options": {"fd_threshold": 0.02}}
     with pytest.raises(
         InputError,
-        match=r"subject 03_task-rest: confounds of .*sub-03_task-rest_space-.*_bold.nii.gz: "
+        match=r"subject 03 \(task-rest\): confounds of .*sub-03_task-rest_space-.*_bold.nii.gz: "
         r"\d+ volume\(s\) kept \(of 261\)",
     ):
         check_inputs(table, settings)

@@ -110,7 +110,7 @@ def test_one_subjects_confounds_rerun_only_what_reads_them(project):
     finally:
         path.write_text(original)
     assert jobs == {
-        ("subject_timeseries", "scan=sub-02/func/sub-02_task-rest"),
+        ("subject_timeseries", "run=sub-02/func/sub-02_task-rest"),
         ("group_connectivity", "kind=correlation"),
         ("connectivity_table", ""),
         ("coverage_table", ""),
@@ -143,7 +143,7 @@ def test_added_subject_with_fixed_mask_redoes_no_other_reduction(project):
         + f"\n04\t{bigger}/sub-04_bold.nii.gz\t{bigger}/sub-04_confounds.tsv\n"
     )
     jobs = planned_jobs(dry_run(project, subjects=str(sheet)))
-    assert {w for r, w in jobs if r == "reduce_subject"} == {"scan=sub-04/func/sub-04_task-rest"}
+    assert {w for r, w in jobs if r == "reduce_subject"} == {"run=sub-04/func/sub-04_task-rest"}
     assert "decompose" in rules(jobs)
     assert not rules(jobs) & {"group_mask", "subject_epi_mask"}
 
@@ -191,7 +191,7 @@ def test_confounds_replaced_with_size_and_time_kept_rerun_their_subject(project)
     replace_keeping_times(path, changed.encode())
     assert path.stat().st_size == len(text.encode())
     jobs = planned_jobs(dry_run(project))
-    assert ("subject_timeseries", "scan=sub-03/func/sub-03_task-rest") in jobs
+    assert ("subject_timeseries", "run=sub-03/func/sub-03_task-rest") in jobs
     assert not rules(jobs) & {"reduce_subject", "decompose"}, "the image did not change"
 
 
@@ -203,6 +203,6 @@ def test_an_image_replaced_by_an_older_copy_reruns_its_subject(project):
     replace_keeping_times(image, other)
     os.utime(image, ns=(image.stat().st_atime_ns, image.stat().st_mtime_ns - 3_600 * 10**9))
     jobs = planned_jobs(dry_run(project))
-    assert ("reduce_subject", "scan=sub-02/func/sub-02_task-rest") in jobs
-    assert ("reduce_subject", "scan=sub-01/func/sub-01_task-rest") not in jobs
+    assert ("reduce_subject", "run=sub-02/func/sub-02_task-rest") in jobs
+    assert ("reduce_subject", "run=sub-01/func/sub-01_task-rest") not in jobs
     assert {"decompose", "subject_timeseries", "provenance"} <= rules(jobs)

@@ -86,12 +86,12 @@ def test_sidecars_say_what_made_each_matrix(run):
 
 def test_long_table_holds_every_matrix(run):
     results = run / "results"
-    table = pd.read_csv(results / "group" / "relmats_long.tsv", sep="\t", dtype={"subject": str})
-    assert table.columns.tolist() == ["subject", "kind", "region_a", "region_b", "value"]
+    table = pd.read_csv(results / "group" / "relmats_long.tsv", sep="\t", dtype={"input": str})
+    assert table.columns.tolist() == ["input", "kind", "region_a", "region_b", "value"]
     n_regions = len(read(results / "group" / "meas-correlation_relmat.tsv"))
     assert len(table) == len(KINDS) * len(SUBJECTS) * n_regions * (n_regions + 1) // 2
     matrix = read(run_file(results, "02", "_meas-covariance_relmat.tsv"))
-    row = table.query("subject == '02' and kind == 'covariance'").iloc[1]
+    row = table.query("input == '02' and kind == 'covariance'").iloc[1]
     assert row["value"] == pytest.approx(matrix.loc[row["region_a"], row["region_b"]], rel=1e-8)
 
 
@@ -234,8 +234,8 @@ def test_results_are_a_bids_derivatives_dataset_pybids_reads(run):
 
 def test_every_run_has_a_qc_row_and_the_group_table_gathers_them(run):
     results = run / "results"
-    group = pd.read_csv(results / "group/qc.tsv", sep="\t", dtype={"subject": str})
-    assert list(group["subject"]) == list(SUBJECTS)
+    group = pd.read_csv(results / "group/qc.tsv", sep="\t", dtype={"input": str})
+    assert list(group["input"]) == list(SUBJECTS)
     for subject, row in zip(SUBJECTS, group.itertuples(index=False), strict=True):
         confounds = run / f"results/sourcedata/demo/sub-{subject}"
         fd = framewise_displacement(

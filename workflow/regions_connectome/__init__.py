@@ -6,7 +6,8 @@ per-subject steps of nilearn, with numpy and SciPy only), :mod:`.denoising`
 (confounds), :mod:`.decomposition` (group mask, per-subject reduction,
 components), :mod:`.regions` (region extraction), :mod:`.kinds` (the
 connectivity kinds), :mod:`.connectivity` (timeseries and matrices),
-:mod:`.quality`, :mod:`.statistics` (group statistics on edges),
+:mod:`.runs` (what one run's job computes), :mod:`.quality`,
+:mod:`.statistics` (group statistics on edges),
 :mod:`.figures`, :mod:`.provenance`, :mod:`.configuration`,
 :mod:`.derivatives` (the BIDS derivatives dataset), :mod:`.io` (atomic
 writers) and :mod:`.job` (the start of every rule script).
@@ -31,6 +32,7 @@ __all__ = [
     "provenance",
     "quality",
     "regions",
+    "runs",
     "signals",
     "statistics",
     "synthetic",

@@ -374,7 +374,7 @@ def tangent_matrices(timeseries, subjects=None, unit="run"):
     series = [ts[:, available] for ts in series]
     bad = [name for name, ts in zip(names, series, strict=True) if not np.isfinite(ts).all()]
     if bad:
-        raise ValueError(f"non-finite values in the timeseries of subject(s) {bad}")
+        raise ValueError(f"non-finite values in the timeseries of {_names(bad)}")
     measure = ConnectivityMeasure(kind="tangent")
     if unit == "participant" and subjects is not None:
         from regions_connectome.derivatives import participant_of
@@ -389,10 +389,17 @@ def tangent_matrices(timeseries, subjects=None, unit="run"):
     bad = [name for name, m in zip(names, fitted, strict=True) if not np.isfinite(m).all()]
     if bad:
         raise ValueError(
-            f"non-finite tangent values in the matrices of subject(s) {bad}: "
+            f"non-finite tangent values in the matrices of {_names(bad)}: "
             "check their timeseries for constant regions"
         )
     return [_embed(m, available) for m in fitted], _embed(measure.mean_, available)
+
+
+def _names(labels):
+    """The inputs in a message: ``subject 01, subject 02 (run-2)``."""
+    from regions_connectome.derivatives import input_name
+
+    return ", ".join(input_name(str(label)) for label in labels)
 
 
 def _embed(matrix, available):
@@ -467,7 +474,7 @@ def group_mean(matrices, subjects):
     matrices = [np.asarray(m, dtype=float) for m in matrices]
     bad = [s for s, m in zip(subjects, matrices, strict=True) if np.isinf(m).any()]
     if bad:
-        raise ValueError(f"infinite values in the matrices of subject(s) {bad}")
+        raise ValueError(f"infinite values in the matrices of {_names(bad)}")
     shapes = {m.shape for m in matrices}
     if len(shapes) != 1:
         raise ValueError(f"the subjects' matrices differ in shape: {sorted(shapes)}")
@@ -540,9 +547,10 @@ def write_long_table(matrices, path):
     """
     import pandas as pd
 
+    from regions_connectome.derivatives import INPUT_COLUMN
     from regions_connectome.io import atomic_output, read_tsv
 
-    columns = ["subject", "kind", "region_a", "region_b", "value"]
+    columns = [INPUT_COLUMN, "kind", "region_a", "region_b", "value"]
     with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
         stream.write("\t".join(columns) + "\n")
         for (subject, kind), matrix_path in matrices:
@@ -551,7 +559,7 @@ def write_long_table(matrices, path):
             labels = np.asarray(matrix.index)
             frame = pd.DataFrame(
                 {
-                    "subject": subject,
+                    INPUT_COLUMN: subject,
                     "kind": kind,
                     "region_a": labels[rows],
                     "region_b": labels[cols],

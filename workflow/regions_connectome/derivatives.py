@@ -20,11 +20,14 @@ from regions_connectome.kinds import CONNECTIVITY_KINDS
 LABEL_CHARACTERS = "A-Za-z0-9"
 LABEL = f"[{LABEL_CHARACTERS}]+"
 # BIDS entities an input's label may carry, in BIDS file-name order (after sub).
-SCAN_ENTITIES = ("ses", "task", "acq", "ce", "rec", "dir", "run", "echo", "part")
+RUN_ENTITIES = ("ses", "task", "acq", "ce", "rec", "dir", "run", "echo", "part")
+# The column naming an input (one run: an image and its confounds) in every
+# table, by its label; "participant" names its subject.
+INPUT_COLUMN = "input"
 # The task of inputs whose source names none (sample sheets, the demo, nilearn's datasets).
 DEFAULT_TASK = "rest"
-# What a scan prefix looks like (the ``scan`` wildcard of the rules).
-SCAN_PATTERN = rf"sub-{LABEL}/(ses-{LABEL}/)?func/sub-{LABEL}(_[a-z]+-{LABEL})+"
+# What a run's path prefix looks like (the ``run`` wildcard of the rules).
+RUN_PATTERN = rf"sub-{LABEL}/(ses-{LABEL}/)?func/sub-{LABEL}(_[a-z]+-{LABEL})+"
 # The space of the demo cohort: nilearn's MNI152 template (ICBM 2009a symmetric).
 DEMO_SPACE = "MNI152NLin2009aSym"
 # What the workflow adds to a run's name in its files' names: the run's prefix
@@ -46,7 +49,7 @@ BIDSIGNORE = (
 )
 
 
-def scan_prefix(label):
+def run_prefix(label):
     """The derivatives path prefix of one input: its folder and file-name entities.
 
     Parameters
@@ -71,18 +74,35 @@ def scan_prefix(label):
     entities = {}
     for pair in pairs:
         key, _, value = pair.partition("-")
-        if key not in SCAN_ENTITIES or key in entities:
+        if key not in RUN_ENTITIES or key in entities:
             raise ValueError(
                 f"input {label}: {pair!r} is not a BIDS entity of a BOLD run (one of "
-                f"{', '.join(SCAN_ENTITIES)}, each once)"
+                f"{', '.join(RUN_ENTITIES)}, each once)"
             )
         entities[key] = value
     entities.setdefault("task", DEFAULT_TASK)
     name = f"sub-{subject}" + "".join(
-        f"_{key}-{entities[key]}" for key in SCAN_ENTITIES if key in entities
+        f"_{key}-{entities[key]}" for key in RUN_ENTITIES if key in entities
     )
     folder = f"sub-{subject}/" + (f"ses-{entities['ses']}/" if "ses" in entities else "")
     return f"{folder}func/{name}"
+
+
+def input_name(label):
+    """How messages name an input: its subject, then what tells its runs apart.
+
+    Parameters
+    ----------
+    label : str
+        ``01``, ``01_ses-A_task-rest_run-2``...
+
+    Returns
+    -------
+    str
+        ``subject 01``, ``subject 01 (ses-A_task-rest_run-2)``.
+    """
+    participant, _, entities = label.partition("_")
+    return f"subject {participant}" + (f" ({entities})" if entities else "")
 
 
 def participant_of(label):
@@ -100,8 +120,8 @@ def participant_of(label):
     return label.split("_", 1)[0]
 
 
-def scan_prefixes(labels):
-    """Each input label's derivatives path prefix (:func:`scan_prefix`).
+def run_prefixes(labels):
+    """Each input label's derivatives path prefix (:func:`run_prefix`).
 
     Parameters
     ----------
@@ -121,7 +141,7 @@ def scan_prefixes(labels):
     """
     prefixes, labels_of = {}, {}
     for label in labels:
-        prefix = scan_prefix(label)
+        prefix = run_prefix(label)
         if prefix in labels_of:
             raise ValueError(f"inputs {labels_of[prefix]} and {label} both name the run {prefix}")
         prefixes[label], labels_of[prefix] = prefix, label
@@ -136,7 +156,7 @@ def outputs_table(files, prefixes):
     files : iterable of str
         Paths of the outputs (``results/sub-01/func/sub-01_task-rest_...``).
     prefixes : dict of str to str
-        Input label -> its path prefix (:func:`scan_prefixes`).
+        Input label -> its path prefix (:func:`run_prefixes`).
 
     Returns
     -------
@@ -151,8 +171,9 @@ def outputs_table(files, prefixes):
     for path in sorted(set(map(str, files))):
         name = path.rsplit("/", 1)[-1]
         added = ADDED_TO_RUN.search(name)
-        rows.append({"file": path, "input": label_of.get(name[: added.start()]) if added else None})
-    return pd.DataFrame(rows, columns=["file", "input"])
+        label = label_of.get(name[: added.start()]) if added else None
+        rows.append({"file": path, INPUT_COLUMN: label})
+    return pd.DataFrame(rows, columns=["file", INPUT_COLUMN])
 
 
 def output_entities(space, seg=None):

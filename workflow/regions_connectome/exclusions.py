@@ -112,14 +112,16 @@ def exclusions_table(excluded):
     Parameters
     ----------
     excluded : dict of str to dict
-        Per subject label: ``func``, ``confounds`` and ``reason``.
+        Per input label: ``func``, ``confounds`` and ``reason``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``subject``, ``func``, ``confounds``, ``reason`` (a header
+        Columns ``input`` (the label), ``func``, ``confounds``, ``reason`` (a header
         only when nobody is excluded).
     """
-    columns = ["subject", "func", "confounds", "reason"]
-    rows = [{"subject": label} | record for label, record in excluded.items()]
+    from regions_connectome.derivatives import INPUT_COLUMN
+
+    columns = [INPUT_COLUMN, "func", "confounds", "reason"]
+    rows = [{INPUT_COLUMN: label} | record for label, record in excluded.items()]
     return pd.DataFrame(rows, columns=columns)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from regions_connectome.derivatives import LABEL
+from regions_connectome.derivatives import INPUT_COLUMN, LABEL, input_name
 from regions_connectome.exclusions import (
     asks_exclusions,
     exclusion_reason,
@@ -77,7 +77,7 @@ def read_sample_sheet(path):
     Returns
     -------
     pandas.DataFrame
-        Indexed by subject label, with absolute ``func`` and ``confounds``
+        Indexed by input label (``input``: the subject's), with absolute ``func`` and ``confounds``
         paths (``None`` where no confounds).
 
     Raises
@@ -124,7 +124,7 @@ def read_sample_sheet(path):
                 raise InputError(
                     f"subject {row.subject}: {column} file {file} does not exist (listed in {path})"
                 )
-    return sheet.set_index("subject")[["func", "confounds"]]
+    return sheet.set_index("subject").rename_axis(INPUT_COLUMN)[["func", "confounds"]]
 
 
 def bids_inputs(
@@ -171,7 +171,7 @@ def bids_inputs(
     from bids import BIDSLayout
     from bids.layout import Query
 
-    from regions_connectome.derivatives import scan_prefix
+    from regions_connectome.derivatives import run_prefix
 
     root = Path(root).resolve()
     if not (root / "dataset_description.json").is_file():
@@ -255,7 +255,7 @@ def bids_inputs(
         # pybids reads an entity's value up to the first character outside its
         # alphabet: a name that does not begin with the label's entities was cut
         named = Path(image.path).name
-        if not named.startswith(scan_prefix(label).rsplit("/", 1)[-1] + "_"):
+        if not named.startswith(run_prefix(label).rsplit("/", 1)[-1] + "_"):
             raise InputError(
                 f"{image.path}: pybids reads its entities as {label!r}, which its name does "
                 "not begin with: BIDS labels are letters and digits only; rename the file"
@@ -288,7 +288,7 @@ def bids_inputs(
             "t_r": None if t_r is None else float(t_r),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "subject"
+    table.index.name = INPUT_COLUMN
     return table.sort_index()
 
 
@@ -304,7 +304,7 @@ def fetcher_inputs(bunch):
     Returns
     -------
     pandas.DataFrame
-        Indexed by subject label (``sub-<label>`` in the file name, else the
+        Indexed by input label (the subject's: ``sub-<label>`` in the file name, else the
         ADHD-200 ID folder), columns ``func`` and ``confounds``.
 
     Raises
@@ -329,7 +329,7 @@ def fetcher_inputs(bunch):
             "confounds": str(confounds[k]) if confounds else None,
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "subject"
+    table.index.name = INPUT_COLUMN
     return table
 
 
@@ -414,7 +414,7 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
     exclusions = exclusions or {}
     for label, func in _same_images(table):
         raise InputError(
-            f"subjects {label} and {func[0]} name the same image {func[1]}: "
+            f"{input_name(label)} and {input_name(func[0])} name the same image {func[1]}: "
             "each input must be its own scan"
         )
     checked = {}
@@ -455,7 +455,7 @@ def _read_header(label, func):
     try:
         return nib.load(func)
     except Exception as error:  # nibabel raises several kinds on a bad header
-        return InputError(f"subject {label}: cannot read the image {func}: {error}")
+        return InputError(f"{input_name(label)}: cannot read the image {func}: {error}")
 
 
 def _majority_grid(rows, images):
@@ -514,7 +514,7 @@ def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatc
     shape = img.shape
     if len(shape) != 4 or shape[3] < 2:
         raise InputError(
-            f"subject {label}: image {row.func} has shape {shape}: a 4D image "
+            f"{input_name(label)}: image {row.func} has shape {shape}: a 4D image "
             "(one 3D volume per time point, at least two) is needed"
         )
     if reference is None:
@@ -523,12 +523,12 @@ def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatc
     if differs and on_grid_mismatch == "stop":
         zooms = np.round(img.header.get_zooms()[:3], 3).tolist()
         raise InputError(
-            f"subject {label}: image {row.func} is not on the grid of subject "
-            f"{reference[0]} ({reference[1]}): shape {shape[:3]} and voxel size "
+            f"{input_name(label)}: image {row.func} is not on the grid of "
+            f"{input_name(reference[0])} ({reference[1]}): shape {shape[:3]} and voxel size "
             f"{zooms} mm, affine\n{np.round(img.affine, 3)}\nvs shape "
             f"{reference[2].shape[:3]}, affine\n{np.round(reference[2].affine, 3)}\n"
             "Set inputs: {grid_mismatch: resample} to resample every image to the "
-            f"grid of subject {reference[0]}, or give images on one grid"
+            f"grid of {input_name(reference[0])}, or give images on one grid"
         )
     denoising = None
     try:
@@ -537,7 +537,7 @@ def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatc
                 row.func, row.confounds, confounds_settings, n_volumes=shape[3], lean=True
             )
     except (ConfoundsError, OSError) as error:
-        raise InputError(f"subject {label}: {error}") from error
+        raise InputError(f"{input_name(label)}: {error}") from error
     return shape[3], bool(differs), denoising
 
 
@@ -561,9 +561,9 @@ def check_decomposition(n_components, n_volumes):
     """
     short = n_volumes[n_volumes < n_components]
     if len(short):
-        listed = ", ".join(f"{label} ({n})" for label, n in short.head(5).items())
+        listed = ", ".join(f"{input_name(label)} ({n})" for label, n in short.head(5).items())
         raise InputError(
-            f"decomposition.n_components is {n_components} but subject(s) {listed} have "
+            f"decomposition.n_components is {n_components} but {listed} have "
             "fewer volumes: each subject's reduction keeps at most one sample per volume. "
             "Lower decomposition.n_components or leave those subjects out"
         )
@@ -599,7 +599,7 @@ def read_inputs_table(path):
         ``t_r`` (float or None), ``n_volumes`` and ``resample`` (bool) where
         saved.
     """
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False).set_index("subject")
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False).set_index(INPUT_COLUMN)
     table["confounds"] = _optional(
         (None if v in ("", "n/a") else v for v in table["confounds"]), table.index
     )
@@ -658,7 +658,7 @@ def demo_inputs(demo):
             "confounds": [DEMO_CONFOUNDS.format(subject=s) for s in labels],
             "n_volumes": demo["n_volumes"],
         },
-        index=pd.Index(labels, name="subject"),
+        index=pd.Index(labels, name=INPUT_COLUMN),
     )
 
 
@@ -871,7 +871,7 @@ def ledger(table, grid_reference=None):
             grid = f"resampled to {grid_reference}"
         records.append(
             {
-                "input": label,
+                INPUT_COLUMN: label,
                 "participant": participant_of(label),
                 "func": str(row["func"]),
                 "confounds": row["confounds"] if isinstance(row["confounds"], str) else None,
@@ -899,10 +899,10 @@ def ledger_summary(records):
     included = [r for r in records if r["status"] == "included"]
     participants = {r["participant"] for r in included}
     text = f"inputs: {len(included)} run(s) of {len(participants)} participant(s)"
-    excluded = [r["input"] for r in records if r["status"] == "excluded"]
+    excluded = [r[INPUT_COLUMN] for r in records if r["status"] == "excluded"]
     if excluded:
         text += f"; {len(excluded)} excluded ({', '.join(excluded)})"
-    resampled = [r["input"] for r in records if (r["grid"] or "").startswith("resampled")]
+    resampled = [r[INPUT_COLUMN] for r in records if (r["grid"] or "").startswith("resampled")]
     if resampled:
         text += f"; {len(resampled)} resampled to the common grid ({', '.join(resampled)})"
     return text + " (results/group/inputs.tsv)"

@@ -130,7 +130,9 @@ def load_functional(path, label=None):
     """
     import nibabel as nib
 
-    who = f"subject {label}: " if label else ""
+    from regions_connectome.derivatives import input_name
+
+    who = f"{input_name(label)}: " if label else ""
     try:
         img = read_image(path)
     except (

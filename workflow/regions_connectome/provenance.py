@@ -258,7 +258,7 @@ def provenance(
     config : dict
         The resolved configuration (defaults filled in).
     subjects : dict of str to dict
-        Per subject label, ``func`` and ``confounds`` paths (``None`` if none).
+        Per input label, ``func`` and ``confounds`` paths (``None`` if none).
     n_volumes : dict of str to int
         Volumes of each subject's image.
     group_mask : str or None, default=None

@@ -9,10 +9,10 @@ from snakemake.logging import logger
 
 from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
 from regions_connectome.derivatives import (
-    SCAN_PATTERN,
+    RUN_PATTERN,
     output_entities,
     participant_of,
-    scan_prefixes,
+    run_prefixes,
     seg_label,
     set_aside,
     space_label,
@@ -62,7 +62,7 @@ DEMO_RECOVERY = INPUT_SOURCE == "demo" and not APPLIED
 
 # The subjects of the group stages, and those excluded (exclusions: in the config).
 INPUTS = resolve_inputs(config, workflow.is_main_process)
-SUBJECTS, EXCLUDED = split_exclusions(INPUTS)
+INCLUDED, EXCLUDED = split_exclusions(INPUTS)
 # The provenance job's checksums of the inputs, kept across runs.
 CHECKSUMS = ".snakemake/regions_connectome/checksums.json"
 # Per input, a stamp rewritten when its files changed, even to an older time
@@ -70,7 +70,7 @@ CHECKSUMS = ".snakemake/regions_connectome/checksums.json"
 STAMPS = ".snakemake/regions_connectome/stamps"
 STAMPED = INPUT_SOURCE != "demo"
 if STAMPED and workflow.is_main_process:
-    write_input_stamps(SUBJECTS, STAMPS, CHECKSUMS)
+    write_input_stamps(INCLUDED, STAMPS, CHECKSUMS)
 # The input whose grid is the common grid (its image serves for its grid even
 # if it is excluded), and those resampled to it.
 GRID_REFERENCE = (
@@ -78,24 +78,24 @@ GRID_REFERENCE = (
     if INPUTS.get("grid_reference", pd.Series(dtype=bool)).any()
     else min(INPUTS.index)
 )
-RESAMPLED = list(SUBJECTS.index[SUBJECTS["resample"]]) if "resample" in SUBJECTS else []
+RESAMPLED = list(INCLUDED.index[INCLUDED["resample"]]) if "resample" in INCLUDED else []
 # What became of every input, written to results/group/inputs.tsv and summed up here.
 LEDGER = ledger(INPUTS, GRID_REFERENCE)
 if workflow.is_main_process:
     logger.info(ledger_summary(LEDGER))
-# Input label -> its path prefix in the derivatives dataset (the scan wildcard).
-SCAN = scan_prefixes(SUBJECTS.index)
-LABEL = {scan: label for label, scan in SCAN.items()}
+# Input label -> its path prefix in the derivatives dataset (the run wildcard), and back.
+RUN_PREFIX = run_prefixes(INCLUDED.index)
+RUN_INPUT = {prefix: label for label, prefix in RUN_PREFIX.items()}
 # Where each run's files go: its prefix, then the space (where the inputs say
 # it) and, for what depends on the regions, their name.
 SPACE = space_label(INPUT_SOURCE, config["bids"]["space"])
 SEG = seg_label(config["regions"], config["decomposition"]["method"])
-SCAN_FILES = "results/{scan}"
-RUN = f"{SCAN_FILES}{output_entities(SPACE)}"
-RUN_REGIONS = f"{SCAN_FILES}{output_entities(SPACE, SEG)}"
+RUN_FILES = "results/{run}"
+RUN = f"{RUN_FILES}{output_entities(SPACE)}"
+RUN_REGIONS = f"{RUN_FILES}{output_entities(SPACE, SEG)}"
 # Group statistics (statistics: variable): the participants of the group
 # stages, their table and the contrast's name, checked before any job.
-PARTICIPANT_UNITS = list(dict.fromkeys(map(participant_of, SUBJECTS.index)))
+PARTICIPANT_UNITS = list(dict.fromkeys(map(participant_of, INCLUDED.index)))
 PARTICIPANTS_FILE, CONTRAST = check_statistics(
     config, INPUT_SOURCE, PARTICIPANT_UNITS, DEMO_PARTICIPANTS
 )
@@ -123,30 +123,30 @@ localrules:
 
 wildcard_constraints:
     subject=INPUT_LABEL.pattern.removeprefix("^").removesuffix("$"),
-    scan=SCAN_PATTERN,
+    run=RUN_PATTERN,
     kind="[a-z]+",
     component="[0-9]+",
 
 
-def label_of(wildcards):
+def input_of(wildcards):
     """The input label of a run's files."""
-    return LABEL[wildcards.scan]
+    return RUN_INPUT[wildcards.run]
 
 
 def source_func_of(wildcards):
     """The run's 4D functional image, as the inputs name it."""
-    return SUBJECTS.loc[label_of(wildcards), "func"]
+    return INCLUDED.loc[input_of(wildcards), "func"]
 
 
 def needs_resampling(label):
     """Whether the input's image is off the common grid (see ``reference_func``)."""
-    return bool(SUBJECTS.get("resample", {}).get(label, False))
+    return bool(INCLUDED.get("resample", {}).get(label, False))
 
 
 def func_of(wildcards):
     """The run's 4D image on the common grid (resampled if it was not)."""
-    if needs_resampling(label_of(wildcards)):
-        return rules.resample_func.output.func.format(scan=wildcards.scan)
+    if needs_resampling(input_of(wildcards)):
+        return rules.resample_func.output.func.format(run=wildcards.run)
     return source_func_of(wildcards)
 
 
@@ -159,17 +159,17 @@ def reference_func():
 
 def func_stamp_of(wildcards):
     """The stamp of the run's image (see ``write_input_stamps``), or nothing."""
-    return f"{STAMPS}/{label_of(wildcards)}_func.txt" if STAMPED else []
+    return f"{STAMPS}/{input_of(wildcards)}_func.txt" if STAMPED else []
 
 
 def confounds_stamp_of(wildcards):
     """The stamp of the run's confounds file, or nothing."""
-    return f"{STAMPS}/{label_of(wildcards)}_confounds.txt" if STAMPED else []
+    return f"{STAMPS}/{input_of(wildcards)}_confounds.txt" if STAMPED else []
 
 
 def confounds_of(wildcards):
     """The run's confounds file, or nothing."""
-    confounds = SUBJECTS.loc[label_of(wildcards), "confounds"]
+    confounds = INCLUDED.loc[input_of(wildcards), "confounds"]
     return [] if confounds is None else confounds
 
 
@@ -178,7 +178,7 @@ def group_mask_inputs(wildcards):
     if config["mask"] == "epi":
         return {
             "subject_masks": expand(
-                rules.subject_epi_mask.output.mask, scan=SCAN.values()
+                rules.subject_epi_mask.output.mask, run=RUN_PREFIX.values()
             )
         }
     reference = {"reference": reference_func()}
@@ -207,30 +207,32 @@ def smoothed_data(wildcards):
     smoothing = config["regions"]["smoothing_fwhm"]
     if APPLIED or smoothing != config["decomposition"]["smoothing_fwhm"]:
         return []
-    return rules.reduce_subject.output.smoothed.format(scan=wildcards.scan)
+    return rules.reduce_subject.output.smoothed.format(run=wildcards.run)
 
 
 # A run's matrix of one connectivity kind, and its sidecar; and every run's.
 RELMAT = f"{RUN_REGIONS}_meas-{{kind}}_relmat"
-subject_relmats = expand(f"{RELMAT}.tsv", scan=SCAN.values(), kind="{kind}")
-subject_relmat_sidecars = expand(f"{RELMAT}.json", scan=SCAN.values(), kind="{kind}")
+subject_relmats = expand(f"{RELMAT}.tsv", run=RUN_PREFIX.values(), kind="{kind}")
+subject_relmat_sidecars = expand(
+    f"{RELMAT}.json", run=RUN_PREFIX.values(), kind="{kind}"
+)
 
 
 def all_confounds(wildcards):
     """Every subject's confounds file (subjects without one are skipped)."""
-    return [c for c in SUBJECTS["confounds"] if c is not None]
+    return [c for c in INCLUDED["confounds"] if c is not None]
 
 
 def all_inputs(wildcards):
     """Every subject's image and confounds file."""
-    return list(SUBJECTS["func"]) + all_confounds(wildcards)
+    return list(INCLUDED["func"]) + all_confounds(wildcards)
 
 
 def subject_files():
     """Subject label -> its func and confounds paths (for the provenance)."""
     return {
         label: {"func": row.func, "confounds": row.confounds}
-        for label, row in zip(SUBJECTS.index, SUBJECTS.itertuples(index=False))
+        for label, row in zip(INCLUDED.index, INCLUDED.itertuples(index=False))
     }
 
 
@@ -278,7 +280,7 @@ def timeseries_params(wildcards):
     """The timeseries masker's parameters; ``t_r`` from the image's BIDS sidecar
     when the config leaves it unset."""
     params = pick("regions", TIMESERIES_KEYS)
-    t_r = SUBJECTS.get("t_r", {}).get(label_of(wildcards))
+    t_r = INCLUDED.get("t_r", {}).get(input_of(wildcards))
     if params["t_r"] is None and t_r is not None and t_r == t_r:  # not NaN
         params["t_r"] = float(t_r)
     return params
@@ -298,8 +300,8 @@ def set_aside_stale_outputs():
         [] if config["mask"] == "epi" and not APPLIED else ["_desc-epi_mask.nii.gz"]
     )
     dropped = [
-        f"{RUN.format(scan=scan).removeprefix('results/')}{suffix}"
-        for scan in SCAN.values()
+        f"{RUN.format(run=prefix).removeprefix('results/')}{suffix}"
+        for prefix in RUN_PREFIX.values()
         for suffix in unused
     ]
     dropped += [] if EXCLUDING else ["group/exclusions.tsv"]
@@ -319,7 +321,7 @@ def set_aside_stale_outputs():
         if str(path) not in current
     ]
     stale = stale_outputs(
-        "results", set(SCAN.values()), SPACE, SEG, set(KINDS), COMPONENTS, dropped
+        "results", set(RUN_PREFIX.values()), SPACE, SEG, set(KINDS), COMPONENTS, dropped
     )
     if stale:
         folder = set_aside("results", stale, time.strftime("%Y%m%dT%H%M%S"))

@@ -14,13 +14,13 @@ rule subject_timeseries:
     output:
         timeseries=f"{RUN_REGIONS}_timeseries.tsv",
         sidecar=f"{RUN_REGIONS}_timeseries.json",
-        qc=f"{SCAN_FILES}_qc.tsv",
-        relmats=expand(f"{RELMAT}.tsv", scan="{scan}", kind=SUBJECT_KINDS),
-        relmat_sidecars=expand(f"{RELMAT}.json", scan="{scan}", kind=SUBJECT_KINDS),
+        qc=f"{RUN_FILES}_qc.tsv",
+        relmats=expand(f"{RELMAT}.tsv", run="{run}", kind=SUBJECT_KINDS),
+        relmat_sidecars=expand(f"{RELMAT}.json", run="{run}", kind=SUBJECT_KINDS),
     log:
-        "results/logs/subject_timeseries/{scan}.log",
+        "results/logs/subject_timeseries/{run}.log",
     benchmark:
-        "results/benchmarks/subject_timeseries/{scan}.tsv"
+        "results/benchmarks/subject_timeseries/{run}.tsv"
     conda:
         ENV
     threads: 1
@@ -28,7 +28,7 @@ rule subject_timeseries:
         mem_mb=memory(2000),
         runtime=30,
     params:
-        label=label_of,
+        label=input_of,
         regions=timeseries_params,
         confounds=config["confounds"],
         source_func=source_func_of,
@@ -69,9 +69,11 @@ rule group_connectivity:
 rule tangent_connectivity:
     input:
         timeseries=expand(
-            rules.subject_timeseries.output.timeseries, scan=SCAN.values()
+            rules.subject_timeseries.output.timeseries, run=RUN_PREFIX.values()
         ),
-        sidecars=expand(rules.subject_timeseries.output.sidecar, scan=SCAN.values()),
+        sidecars=expand(
+            rules.subject_timeseries.output.sidecar, run=RUN_PREFIX.values()
+        ),
         regions=REGIONS.regions,
     output:
         relmats=expand(subject_relmats, kind="tangent"),
@@ -89,7 +91,7 @@ rule tangent_connectivity:
         mem_mb=memory(1000),
         runtime=10,
     params:
-        subjects=list(SUBJECTS.index),
+        subjects=list(INCLUDED.index),
         unit=config["group_unit"],
     script:
         "../scripts/tangent_connectivity.py"
@@ -118,7 +120,9 @@ rule connectivity_table:
 # The fraction of each region's voxels with signal, per subject.
 rule coverage_table:
     input:
-        sidecars=expand(rules.subject_timeseries.output.sidecar, scan=SCAN.values()),
+        sidecars=expand(
+            rules.subject_timeseries.output.sidecar, run=RUN_PREFIX.values()
+        ),
         table=REGIONS.table,
     output:
         table="results/group/coverage.tsv",

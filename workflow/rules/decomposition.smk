@@ -8,9 +8,9 @@ rule subject_epi_mask:
     output:
         mask=f"{RUN}_desc-epi_mask.nii.gz",
     log:
-        "results/logs/subject_epi_mask/{scan}.log",
+        "results/logs/subject_epi_mask/{run}.log",
     benchmark:
-        "results/benchmarks/subject_epi_mask/{scan}.tsv"
+        "results/benchmarks/subject_epi_mask/{run}.tsv"
     conda:
         ENV
     threads: 1
@@ -18,7 +18,7 @@ rule subject_epi_mask:
         mem_mb=memory(1500),
         runtime=10,
     params:
-        label=label_of,
+        label=input_of,
     script:
         "../scripts/subject_epi_mask.py"
 
@@ -53,9 +53,9 @@ rule reduce_subject:
         reduced=f"{RUN}_desc-reduced_data.npy",
         smoothed=f"{RUN}_desc-smoothed_bold.npz",
     log:
-        "results/logs/reduce_subject/{scan}.log",
+        "results/logs/reduce_subject/{run}.log",
     benchmark:
-        "results/benchmarks/reduce_subject/{scan}.tsv"
+        "results/benchmarks/reduce_subject/{run}.tsv"
     conda:
         ENV
     threads: 1
@@ -63,7 +63,7 @@ rule reduce_subject:
         mem_mb=memory(2000),
         runtime=30,
     params:
-        label=label_of,
+        label=input_of,
         decomposition=pick("decomposition", REDUCTION_KEYS),
     script:
         "../scripts/reduce_subject.py"
@@ -71,7 +71,7 @@ rule reduce_subject:
 
 rule decompose:
     input:
-        reduced=expand(rules.reduce_subject.output.reduced, scan=SCAN.values()),
+        reduced=expand(rules.reduce_subject.output.reduced, run=RUN_PREFIX.values()),
         mask=rules.group_mask.output.mask,
     output:
         components="results/group/components.nii.gz",
@@ -92,7 +92,7 @@ rule decompose:
     params:
         # The components depend on the order of the subjects' data: a
         # reordered sample sheet reruns the decomposition and all after it.
-        subjects=list(SUBJECTS.index),
+        subjects=list(INCLUDED.index),
         method=config["decomposition"]["method"],
         decomposition=pick(
             "decomposition", estimator_keys(config["decomposition"]["method"])

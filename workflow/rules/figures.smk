@@ -161,13 +161,13 @@ rule plot_quality:
         ),
         subjects=[
             report(
-                f"results/figures/quality/{Path(SCAN[subject]).name}_quality.png",
+                f"results/figures/quality/{Path(RUN_PREFIX[subject]).name}_quality.png",
                 category="Quality",
                 subcategory="Subjects",
                 caption="../report/quality_subject.rst",
                 labels={"subject": subject},
             )
-            for subject in SUBJECTS.index
+            for subject in INCLUDED.index
         ],
         group=report(
             "results/figures/quality/group.png",

@@ -73,9 +73,9 @@ rule resample_func:
     output:
         func=f"{RUN}_desc-resampled_bold.nii.gz",
     log:
-        "results/logs/resample_func/{scan}.log",
+        "results/logs/resample_func/{run}.log",
     benchmark:
-        "results/benchmarks/resample_func/{scan}.tsv"
+        "results/benchmarks/resample_func/{run}.tsv"
     conda:
         ENV
     threads: 1
@@ -83,7 +83,7 @@ rule resample_func:
         mem_mb=memory(3000),
         runtime=20,
     params:
-        label=label_of,
+        label=input_of,
     script:
         "../scripts/resample_func.py"
 
@@ -132,6 +132,6 @@ rule inputs_ledger:
         records=LEDGER,
         # the files rule all asks for: known once every rule is defined
         outputs=lambda wildcards: sorted(map(str, rules.all.input)),
-        prefixes=SCAN,
+        prefixes=RUN_PREFIX,
     script:
         "../scripts/inputs_ledger.py"

@@ -32,7 +32,7 @@ rule provenance:
         subjects=subject_files(),
         excluded=excluded_subjects(),
         resampled={"to": GRID_REFERENCE, "subjects": RESAMPLED},
-        n_volumes={label: int(n) for label, n in SUBJECTS["n_volumes"].items()},
+        n_volumes={label: int(n) for label, n in INCLUDED["n_volumes"].items()},
         # Inputs' checksums by size and modification time, so that a subject
         # added costs the hashing of its own files only.
         checksums=CHECKSUMS,

@@ -3,7 +3,7 @@
 
 rule qc_table:
     input:
-        qc=expand(rules.subject_timeseries.output.qc, scan=SCAN.values()),
+        qc=expand(rules.subject_timeseries.output.qc, run=RUN_PREFIX.values()),
     output:
         table="results/group/qc.tsv",
     log:

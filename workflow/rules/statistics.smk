@@ -17,7 +17,7 @@ rule demo_participants:
         mem_mb=memory(500),
         runtime=10,
     params:
-        subjects=list(SUBJECTS.index),
+        subjects=list(INCLUDED.index),
         seed=config["demo"]["seed"],
     script:
         "../scripts/demo_participants.py"
