@@ -181,6 +181,32 @@ def test_timeseries_smoothed_otherwise_than_the_decomposition(results, tmp_path)
     assert not np.allclose(sharper, read(run_file(results, "01", "_timeseries.tsv")))
 
 
+def test_smoothed_data_not_kept_costs_the_timeseries_only(results, tmp_path):
+    """Without the smoothed data kept: none left, no reduction rerun, the same timeseries.
+
+    The timeseries job smooths the same image the same way the reduction did.
+    """
+    import json
+    import shutil
+
+    from test_rebuilds import planned_jobs
+
+    shutil.copytree(results.parent, tmp_path, dirs_exist_ok=True)  # with .snakemake's records
+    config = {"demo": SMALL_DEMO, "keep_smoothed_data": False}
+    planned = {
+        rule for rule, _ in planned_jobs(run_snakemake(tmp_path, "-n", config=config).stdout)
+    }
+    assert "subject_timeseries" in planned
+    assert not planned & {"reduce_subject", "decompose", "extract_regions", "group_mask"}
+    run_snakemake(tmp_path, config=config)
+    assert not list((tmp_path / "results").glob("sub-*/**/*_desc-smoothed_bold.npz"))
+    assert list((tmp_path / "results/.stale").glob("*/sub-*/**/*_desc-smoothed_bold.npz"))
+    sidecar = json.loads(run_file(tmp_path / "results", "01", "_timeseries.json").read_text())
+    assert sidecar["SmoothedOnce"] is False
+    again = read(run_file(tmp_path / "results", "01", "_timeseries.tsv"))
+    np.testing.assert_allclose(again, read(run_file(results, "01", "_timeseries.tsv")), atol=1e-6)
+
+
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     """The default configuration as `make run` runs it: 12 subjects, 150 volumes, 4 mm."""

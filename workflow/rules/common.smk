@@ -93,6 +93,10 @@ SEG = seg_label(config["regions"], config["decomposition"]["method"])
 RUN_FILES = "results/{run}"
 RUN = f"{RUN_FILES}{output_entities(SPACE)}"
 RUN_REGIONS = f"{RUN_FILES}{output_entities(SPACE, SEG)}"
+# A run's smoothed data in the mask, kept by its reduction (keep_smoothed_data)
+# for its timeseries.
+SMOOTHED = f"{RUN}_desc-smoothed_bold.npz"
+KEEP_SMOOTHED = config["keep_smoothed_data"] and not APPLIED
 # Group statistics (statistics: variable): the participants of the group
 # stages, their table and the contrast's name, checked before any job.
 PARTICIPANT_UNITS = list(dict.fromkeys(map(participant_of, INCLUDED.index)))
@@ -199,15 +203,16 @@ def learned_regions_mask(wildcards):
 
 
 def smoothed_data(wildcards):
-    """The subject's smoothed data kept by the reduction, or nothing.
+    """The run's smoothed data kept by the reduction, or nothing.
 
-    Used when the regions are learned and the timeseries masker smooths by
-    the same amount (the seed's case); else the timeseries job reads the image.
+    Used when it is kept (``keep_smoothed_data``) and the timeseries masker
+    smooths by the same amount (the seed's case); else the timeseries job
+    reads the image.
     """
     smoothing = config["regions"]["smoothing_fwhm"]
-    if APPLIED or smoothing != config["decomposition"]["smoothing_fwhm"]:
+    if not KEEP_SMOOTHED or smoothing != config["decomposition"]["smoothing_fwhm"]:
         return []
-    return rules.reduce_subject.output.smoothed.format(run=wildcards.run)
+    return SMOOTHED.format(run=wildcards.run)
 
 
 # A run's matrix of one connectivity kind, and its sidecar; and every run's.
@@ -296,8 +301,10 @@ def set_aside_stale_outputs():
     import time
 
     learned = ["_desc-reduced_data.npy", "_desc-smoothed_bold.npz"]
-    unused = (learned if APPLIED else []) + (
-        [] if config["mask"] == "epi" and not APPLIED else ["_desc-epi_mask.nii.gz"]
+    unused = (
+        (learned if APPLIED else [])
+        + ([] if KEEP_SMOOTHED or APPLIED else ["_desc-smoothed_bold.npz"])
+        + ([] if config["mask"] == "epi" and not APPLIED else ["_desc-epi_mask.nii.gz"])
     )
     dropped = [
         f"{RUN.format(run=prefix).removeprefix('results/')}{suffix}"

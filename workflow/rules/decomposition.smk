@@ -50,8 +50,8 @@ rule reduce_subject:
         func_stamp=func_stamp_of,
         mask=rules.group_mask.output.mask,
     output:
+        **({"smoothed": SMOOTHED} if KEEP_SMOOTHED else {}),
         reduced=f"{RUN}_desc-reduced_data.npy",
-        smoothed=f"{RUN}_desc-smoothed_bold.npz",
     log:
         "results/logs/reduce_subject/{run}.log",
     benchmark:

@@ -1,7 +1,8 @@
 """Mask, smooth, clean and SVD-reduce one subject's data for the decomposition.
 
-Also keeps the smoothed data in the mask, from which the subject's timeseries
-are extracted later without reading and smoothing the image again.
+Also keeps the smoothed data in the mask (keep_smoothed_data), from which the
+run's timeseries are extracted later without reading and smoothing the image
+again.
 """
 
 from regions_connectome.job import start
@@ -18,4 +19,5 @@ func = load_functional(snakemake.input.func, snakemake.params.label)
 mask = nib.load(snakemake.input.mask)
 reduced, smoothed, varies = reduce_subject(func, mask, snakemake.params.decomposition)
 write_array(reduced, snakemake.output.reduced)
-write_arrays(snakemake.output.smoothed, data=smoothed, varies=varies)
+if snakemake.output.get("smoothed"):
+    write_arrays(snakemake.output.smoothed, data=smoothed, varies=varies)
