@@ -231,9 +231,11 @@ def test_read_participants_reads_bids_and_sample_sheets(tmp_path):
 def test_mean_fd_is_the_qc_measure_and_may_not_be_a_column():
     table = participants_table(8, np.random.default_rng(3))
     model = {"variable": "group", "groups": [], "covariates": ["mean_fd"]}
-    fd = pd.Series(np.linspace(0.1, 0.3, 8), index=table.index)
-    design = statistics.model_design(table, table.index, model, "p.tsv", fd)
-    np.testing.assert_allclose(design.covariates[:, 0], fd)
+    # runs of the QC table averaged per participant: 01 has two
+    fd = np.linspace(0.1, 0.3, 9)
+    qc = pd.DataFrame({"mean_fd": fd}, index=["01_run-1", "01_run-2", *table.index[1:]])
+    design = statistics.model_design(table, table.index, model, "p.tsv", qc)
+    np.testing.assert_allclose(design.covariates[:, 0], [fd[:2].mean(), *fd[2:]])
     with pytest.raises(ModelError, match="rename the column"):
         statistics.model_design(table.assign(mean_fd="1"), table.index, model, "p.tsv")
 

@@ -378,7 +378,7 @@ def design(
     )
 
 
-def model_design(participants, units, model, source, mean_fd=None):
+def model_design(participants, units, model, source, qc=None):
     """The design of the config's model (:func:`design` with ``statistics``' keys).
 
     Parameters
@@ -391,9 +391,11 @@ def model_design(participants, units, model, source, mean_fd=None):
         :data:`MODEL_KEYS` of the config's ``statistics``.
     source : str
         The table's file, named in errors.
-    mean_fd : pandas.Series or None, default=None
-        Each participant's mean framewise displacement, if the model names
-        :data:`MEAN_FD`; None before any job (the checks then use a stand-in).
+    qc : pandas.DataFrame or None, default=None
+        The group QC table (indexed by input label, with ``mean_fd``), if the
+        model names :data:`MEAN_FD`: each participant's mean framewise
+        displacement, its runs averaged. None before any job (the checks then
+        use a stand-in).
 
     Returns
     -------
@@ -411,8 +413,14 @@ def model_design(participants, units, model, source, mean_fd=None):
                 f"participants table {source} has a column {MEAN_FD!r}, which also names the "
                 "QC table's mean framewise displacement: rename the column"
             )
-        stand_in = pd.Series(np.arange(len(participants), dtype=float), participants.index)
-        participants = participants.assign(**{MEAN_FD: stand_in if mean_fd is None else mean_fd})
+        if qc is None:
+            mean_fd = pd.Series(np.arange(len(participants), dtype=float), participants.index)
+        else:
+            from regions_connectome.connectivity import combine_runs
+
+            values, labels = combine_runs(qc[MEAN_FD].to_numpy(), list(qc.index), "participant")
+            mean_fd = pd.Series(values, index=labels, dtype=float)
+        participants = participants.assign(**{MEAN_FD: mean_fd})
     return design(
         participants, units, model["variable"], model["groups"], model["covariates"], source
     )
