@@ -229,9 +229,12 @@ def test_nilearn_fetch_adhd_uses_local_files_without_network(tmp_path, grid):
     shutil.copy(BY_ID[label], root / "data" / label / f"{label}_regressors.csv")
     image = root / "data" / label / f"{label}_rest_tshift_RPI_voreg_mni.nii.gz"
     grid.image(len(read_confounds(BY_ID[label])), seed=0).to_filename(image)
-    table = fetch_dataset("adhd", tmp_path / "nilearn_data", n_subjects=1)
+    table, participants = fetch_dataset("adhd", tmp_path / "nilearn_data", n_subjects=1)
     assert list(table.index) == [label]
     assert table.loc[label, "func"] == str(image)
+    # its participants table: the real phenotypic row of ADHD-200's subject 10042
+    row = participants.set_index("participant_id").loc[f"sub-{label}"]
+    assert (row["adhd"], row["age"], row["site"], row["sex"]) == (1, 10.65, "NYU", "M")
     checked = check_inputs(table, COLUMNS_ALL)
     assert checked.loc[label, "n_volumes"] == 176
 

@@ -210,3 +210,29 @@ def test_the_default_cohort_fits_a_two_cpu_node(slurm, tmp_path):
         assert int(re.match(r"(\d+)", memory)[1]) <= node_mb, line
     assert "group_demo_subjects" in process.stdout
     print(f"default cohort on Slurm: {seconds:.0f} s, {len(job_ids)} Slurm jobs")
+
+
+def test_a_hundred_subjects_go_to_slurm_as_few_submissions(slurm, tmp_path):
+    """100 tiny demo subjects through the profile as shipped, in few submissions.
+
+    The per-subject jobs go in group jobs, so Slurm sees far fewer submissions
+    than there are jobs.
+    """
+    workdir = tmp_path / "hundred"
+    workdir.mkdir()
+    config = ["demo={n_subjects: 100, n_volumes: 40, voxel_size: 6.0}"]
+    process, seconds = _run(workdir, make_profile(tmp_path), config, [], 1800)
+    assert process.returncode == 0, process.stdout[-5000:]
+    job_ids = SUBMITTED.findall(process.stdout)
+    stats = process.stdout[process.stdout.index("Job stats:") :]
+    n_jobs = int(re.search(r"^total\s+(\d+)", stats, re.MULTILINE)[1])
+    # jobs of the workflow's localrules run in the head process
+    local = len(re.findall(r"^localrule \w+:", process.stdout, re.MULTILINE))
+    assert n_jobs - local > 400  # 4 jobs per subject, then the group stages
+    assert len(job_ids) * 5 < n_jobs - local, (len(job_ids), n_jobs, local)
+    assert set(sacct_states(job_ids).values()) == {"COMPLETED"}
+    assert len(list((workdir / "results").glob("sub-*/func/*_meas-correlation_relmat.tsv"))) == 100
+    print(
+        f"100 subjects on Slurm: {seconds:.0f} s, {n_jobs - local} cluster jobs "
+        f"in {len(job_ids)} Slurm submissions ({local} local jobs)"
+    )

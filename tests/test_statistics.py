@@ -342,3 +342,47 @@ def test_another_contrast_sets_the_former_contrasts_files_aside(planted_run):
         sep="\t", index_col=0,
     )  # fmt: skip
     np.testing.assert_allclose(t_after, -t_before, rtol=T_RTOL)
+
+
+def test_the_seeds_adhd200_phenotypes_give_a_diagnosis_model(tmp_path):
+    """The real ADHD-200 phenotypic table nilearn fetches, as a participants table."""
+    import os
+
+    from cohorts import adhd_labels
+    from regions_connectome.inputs import fetcher_participants, write_if_changed
+    from testdata import ADHD_PHENOTYPES
+
+    labels = adhd_labels()
+    phenotypic = pd.read_csv(ADHD_PHENOTYPES)
+    table = fetcher_participants(phenotypic, labels)
+    path = tmp_path / "participants-adhd.tsv"
+    write_if_changed(table, path)
+    before = os.stat(path).st_mtime_ns
+    write_if_changed(table, path)
+    assert os.stat(path).st_mtime_ns == before, "rewritten unchanged: the design would rerun"
+    participants = statistics.read_participants(path)
+    assert list(participants.index) == labels and "Unnamed: 0" not in participants.columns
+    design = statistics.design(participants, labels, "adhd", covariates=["age"])
+    by_id = phenotypic.set_index("Subject")
+    expected = [by_id.loc[int(label), "adhd"] for label in design.participants]
+    np.testing.assert_array_equal(design.tested[:, 0], expected)
+    assert design.description == "slope of adhd" and len(design.participants) == len(labels)
+
+
+def test_the_participants_table_follows_the_source(tmp_path):
+    sheet, fetched = tmp_path / "subjects.tsv", tmp_path / "participants-adhd.tsv"
+    sheet.write_text("subject\tfunc\tconfounds\tdx\n")
+    unset = {"participants": None}
+    demo = "results/sourcedata/demo/participants.tsv"
+    assert statistics.participants_file(unset, "demo", "demo", demo) == demo
+    assert statistics.participants_file(unset, "sheet", str(sheet), demo) == str(sheet)
+    with pytest.raises(ModelError, match="participants-adhd.tsv does not exist"):
+        statistics.participants_file(unset, "fetcher", "adhd", demo, str(fetched))
+    fetched.write_text("participant_id\tadhd\n")
+    assert statistics.participants_file(unset, "fetcher", "adhd", demo, str(fetched)) == str(
+        fetched
+    )
+    with pytest.raises(ModelError, match=r"bids/participants.tsv does not exist"):
+        statistics.participants_file(unset, "bids", str(tmp_path / "bids"), demo)
+    given = {"participants": str(sheet)}
+    assert statistics.participants_file(given, "bids", "x", demo) == str(sheet)

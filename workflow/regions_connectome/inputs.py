@@ -31,6 +31,8 @@ FETCHERS = {"adhd": "fetch_adhd", "development_fmri": "fetch_development_fmri"}
 DEMO_FUNC = "results/sourcedata/demo/sub-{subject}/sub-{subject}_bold.nii.gz"
 DEMO_CONFOUNDS = "results/sourcedata/demo/sub-{subject}/sub-{subject}_desc-confounds_timeseries.tsv"
 DEMO_PARTICIPANTS = "results/sourcedata/demo/participants.tsv"
+# Where the participants table of a nilearn dataset is kept (from its phenotypic table).
+FETCHED_PARTICIPANTS = ".snakemake/regions_connectome/participants-{name}.tsv"
 
 
 class InputError(ValueError):
@@ -333,6 +335,40 @@ def fetcher_inputs(bunch):
     return table
 
 
+def fetcher_participants(phenotypic, labels):
+    """The participants table of a nilearn dataset, from its phenotypic table.
+
+    Parameters
+    ----------
+    phenotypic : pandas.DataFrame or numpy.recarray
+        The fetcher's ``phenotypic``: one row per subject, identified by
+        ``participant_id`` (``sub-pixar001``) or ``Subject`` (ADHD-200's
+        number, ``10042`` for the folder ``0010042``).
+    labels : sequence of str
+        The inputs' labels (:func:`fetcher_inputs`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``participant_id`` (``sub-<label>``), then the phenotypic columns, one
+        row per label (n/a where the table lacks the subject).
+    """
+    table = pd.DataFrame(phenotypic).reset_index(drop=True)
+    # an R export's row numbers ("Unnamed: 0") are not a variable
+    table = table.loc[:, ~table.columns.astype(str).str.startswith("Unnamed")]
+    column = next((c for c in ("participant_id", "Subject") if c in table.columns), None)
+    if column is None:
+        return pd.DataFrame({"participant_id": [f"sub-{label}" for label in labels]})
+
+    def key(value):
+        return str(value).removeprefix("sub-").lstrip("0")
+
+    rows = {key(value): k for k, value in enumerate(table.pop(column))}
+    picked = table.reindex([rows.get(key(label), -1) for label in labels]).reset_index(drop=True)
+    picked.insert(0, "participant_id", [f"sub-{label}" for label in labels])
+    return picked
+
+
 def fetch_dataset(name, data_dir, n_subjects):
     """Fetch one of nilearn's datasets (once: nilearn reuses what it finds).
 
@@ -347,8 +383,10 @@ def fetch_dataset(name, data_dir, n_subjects):
 
     Returns
     -------
-    pandas.DataFrame
+    inputs : pandas.DataFrame
         As :func:`fetcher_inputs`.
+    participants : pandas.DataFrame
+        As :func:`fetcher_participants`.
 
     Raises
     ------
@@ -371,7 +409,14 @@ def fetch_dataset(name, data_dir, n_subjects):
             "with columns subject, func, confounds) or the folder of fMRIPrep "
             "derivatives."
         ) from error
-    return fetcher_inputs(bunch)
+    table = fetcher_inputs(bunch)
+    phenotypic = bunch.get("phenotypic", [])
+    whole = Path(data_dir, "adhd", "ADHD200_40subs_motion_parameters_and_phenotypics.csv")
+    if name == "adhd" and whole.is_file():
+        # nilearn 0.13's phenotypic drops the subjects whose IDs start with
+        # zeros (nilearn#6190, fixed in 0.14): the table whole, matched here
+        phenotypic = pd.read_csv(whole)
+    return table, fetcher_participants(phenotypic, list(table.index))
 
 
 def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=None):
@@ -569,6 +614,19 @@ def check_decomposition(n_components, n_volumes):
         )
 
 
+def write_if_changed(table, path):
+    """Write a table (no index) unless the file holds it already.
+
+    Written before every run: a file rewritten unchanged would make every job
+    that reads it run again.
+    """
+    from regions_connectome.io import write_tsv
+
+    text = table.to_csv(sep="\t", index=False, float_format="%.9g", na_rep="n/a")
+    if not Path(path).is_file() or Path(path).read_text() != text:
+        write_tsv(table, path, index=False)
+
+
 def write_inputs_table(table, path):
     """Save the resolved inputs, for the jobs that parse the workflow again.
 
@@ -722,7 +780,9 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
             return read_inputs_table(saved)
         if kind == "fetcher":
             fetch = config["fetch"]
-            table = fetch_dataset(source, fetch["data_dir"], fetch["n_subjects"])
+            table, participants = fetch_dataset(source, fetch["data_dir"], fetch["n_subjects"])
+            if main_process:
+                write_if_changed(participants, FETCHED_PARTICIPANTS.format(name=source))
         elif kind == "bids":
             table = bids_inputs(source, **config["bids"])
         else:

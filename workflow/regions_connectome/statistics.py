@@ -44,7 +44,7 @@ MODEL_KEYS = ("variable", "groups", "covariates")
 INFERENCE_KEYS = ("n_permutations", "random_state", "two_sided", "nbs_threshold", "alpha")
 
 
-def participants_file(statistics, source, subjects, demo_file):
+def participants_file(statistics, source, subjects, demo_file, fetched_file=None):
     """Which participants table the group model reads.
 
     Parameters
@@ -58,12 +58,16 @@ def participants_file(statistics, source, subjects, demo_file):
         The config's ``subjects``.
     demo_file : str
         Where the demo's participants table is written.
+    fetched_file : str or None, default=None
+        Where a nilearn dataset's participants table is kept (its phenotypic
+        table, written when it is fetched).
 
     Returns
     -------
     str
-        ``statistics.participants`` if set; else the demo's table, the BIDS
-        folder's ``participants.tsv`` or the sample sheet.
+        ``statistics.participants`` if set; else the demo's table, the
+        fetched dataset's, the BIDS folder's ``participants.tsv`` or the
+        sample sheet.
 
     Raises
     ------
@@ -81,10 +85,7 @@ def participants_file(statistics, source, subjects, demo_file):
     elif source == "bids":
         path = str(Path(subjects, "participants.tsv"))
     else:
-        raise ModelError(
-            f"group statistics need a participants table: set statistics.participants "
-            f"(nilearn's {subjects} dataset is read without one)"
-        )
+        path = fetched_file
     if not Path(path).is_file():
         raise ModelError(
             f"participants table {path} does not exist: set statistics.participants to the "
@@ -129,7 +130,10 @@ def check_statistics(config, source, units, demo_file):
         raise ModelError(
             f"statistics.kinds {untested} are not computed: add them to connectivity_kinds"
         )
-    path = participants_file(statistics, source, config["subjects"], demo_file)
+    from regions_connectome.inputs import FETCHED_PARTICIPANTS
+
+    fetched = FETCHED_PARTICIPANTS.format(name=config["subjects"])
+    path = participants_file(statistics, source, config["subjects"], demo_file, fetched)
     if path == demo_file:
         from regions_connectome.synthetic import demo_participants
 

@@ -32,13 +32,13 @@ from regions_connectome.inputs import (
 )
 from regions_connectome.provenance import write_input_stamps
 from regions_connectome.regions import EXTRACTION_KEYS, TIMESERIES_KEYS
-from regions_connectome.synthetic import demo_group
 from regions_connectome.statistics import (
     INFERENCE_KEYS,
     MEAN_FD,
     MODEL_KEYS,
     check_statistics,
 )
+from regions_connectome.synthetic import demo_group
 
 ENV = "../../envs/nilearn.yaml"
 KINDS = {CONNECTIVITY_KINDS[kind].label: kind for kind in config["connectivity_kinds"]}
@@ -60,7 +60,7 @@ COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])
 DEMO_RECOVERY = INPUT_SOURCE == "demo" and not APPLIED
 
 
-# The subjects of the group stages, and those excluded (exclusions: in the config).
+# The inputs of the group stages, and those excluded (exclusions: in the config).
 INPUTS = resolve_inputs(config, workflow.is_main_process)
 INCLUDED, EXCLUDED = split_exclusions(INPUTS)
 # The provenance job's checksums of the inputs, kept across runs.
