@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from regions_connectome.derivatives import LABEL, LABEL_CHARACTERS
+from regions_connectome.inputs import FETCHED_PARTICIPANTS, REQUIRED_COLUMNS
 from regions_connectome.kinds import CONNECTIVITY_KINDS
 
 # The covariate named by the QC table's measure rather than a participants column.
@@ -25,7 +26,7 @@ MEAN_FD = "mean_fd"
 # Columns naming the participant: BIDS participants.tsv's, then a sample sheet's.
 PARTICIPANT_COLUMNS = ("participant_id", "subject")
 # A sample sheet's columns that are files, not participant variables.
-FILE_COLUMNS = ("func", "confounds")
+FILE_COLUMNS = tuple(c for c in REQUIRED_COLUMNS if c not in PARTICIPANT_COLUMNS)
 MISSING = ("", "n/a", "NA", "NaN", "nan")
 # Each statistic file's ``stat-`` entity -> its column in the edge table (and
 # the rule's output).
@@ -130,8 +131,6 @@ def check_statistics(config, source, units, demo_file):
         raise ModelError(
             f"statistics.kinds {untested} are not computed: add them to connectivity_kinds"
         )
-    from regions_connectome.inputs import FETCHED_PARTICIPANTS
-
     fetched = FETCHED_PARTICIPANTS.format(name=config["subjects"])
     path = participants_file(statistics, source, config["subjects"], demo_file, fetched)
     if path == demo_file:
@@ -173,20 +172,19 @@ def read_participants(path):
 
 def participants_frame(table, source):
     """:func:`read_participants` on a table already read (strings), named ``source`` in errors."""
-    path = source
     column = next((c for c in PARTICIPANT_COLUMNS if c in table.columns), None)
     if column is None:
         raise ModelError(
-            f"participants table {path} has none of the columns {list(PARTICIPANT_COLUMNS)}; "
+            f"participants table {source} has none of the columns {list(PARTICIPANT_COLUMNS)}; "
             f"it has {list(table.columns)}"
         )
     labels = table.pop(column).str.strip().str.removeprefix("sub-")
     bad = [label for label in labels if not re.fullmatch(LABEL, label)]
     if bad:
-        raise ModelError(f"participants table {path}: invalid participant label(s) {bad}")
+        raise ModelError(f"participants table {source}: invalid participant label(s) {bad}")
     repeated = sorted(set(labels[labels.duplicated()]))
     if repeated:
-        raise ModelError(f"participants table {path}: participant(s) {repeated} listed twice")
+        raise ModelError(f"participants table {source}: participant(s) {repeated} listed twice")
     table.index = pd.Index(labels, name="participant")
     table = table.drop(columns=[c for c in FILE_COLUMNS if c in table.columns])
     return table.apply(lambda values: values.str.strip()).replace(list(MISSING), np.nan)

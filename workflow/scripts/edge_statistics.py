@@ -6,6 +6,7 @@ start(snakemake, uses=("nilearn.mass_univariate",))
 
 import pandas as pd
 
+from regions_connectome.connectivity import relmat_keys
 from regions_connectome.derivatives import statistic_relmat_sidecar
 from regions_connectome.io import read_json, read_tsv, write_json, write_tsv
 from regions_connectome.statistics import (
@@ -20,7 +21,7 @@ inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 design_record = read_json(inputs.design_sidecar)
 design = read_design(read_tsv(inputs.design, index_col=None, labels="participant"), design_record)
 matrices = [read_tsv(path) for path in inputs.relmats]
-labels = [read_json(path)["InputLabel"] for path in inputs.sidecars]
+labels = [label for (label, _), _ in relmat_keys(inputs.relmats)]
 regions = read_tsv(inputs.regions, index_col=None)
 table = participant_edge_statistics(
     design, [m.to_numpy() for m in matrices], labels, params.kind, params.inference
