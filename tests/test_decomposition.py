@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import nibabel as nib
 import numpy as np
 import pytest
 
-from helpers import REDUCTION_PARAMS
+from helpers import REDUCTION_PARAMS, run_snakemake
 from regions_connectome.decomposition import (
+    MIGP,
+    MIN_ROWS_PER_COMPONENT,
+    decompose,
+    decomposition_request_mb,
+    exact_memory_mb,
+    fit_components,
     group_mask,
+    group_reduction,
     make_estimator,
     reduce_subject,
     stack_reduced,
 )
 from regions_connectome.niimg import varying_voxels
+from regions_connectome.synthetic import write_reduced_cohort
 
 
 def test_stack_reduced_refuses_different_masks():
@@ -79,3 +90,175 @@ def test_an_empty_epi_mask_stops_naming_the_subject():
     tiny = nib.Nifti1Image(rng.normal(100, 1, size=(4, 4, 4, 5)).astype(np.float32), np.eye(4))
     with pytest.raises(ValueError, match="subject 03 .*: the EPI mask is empty"):
         compute_subject_epi_mask(tiny, "subject 03 (bold.nii.gz)")
+
+
+def _low_rank_rows(n_subjects, n_rows, patterns, rng, noise=0.0):
+    """Subjects' rows: random mixtures of spatial patterns, and noise."""
+    return [
+        (
+            rng.standard_normal((n_rows, len(patterns))) @ patterns
+            + noise * rng.standard_normal((n_rows, patterns.shape[1]))
+        ).astype(np.float32)
+        for _ in range(n_subjects)
+    ]
+
+
+def test_migp_keeps_the_data_gram_matrix_while_it_holds_their_rank():
+    rng = np.random.default_rng(0)
+    patterns = rng.standard_normal((6, 500))
+    reduced = _low_rank_rows(15, 4, patterns, rng)
+    stream = MIGP(8, 500)
+    for rows in reduced:
+        stream.add(rows)
+    kept = stream.result().astype(np.float64)
+    data = np.vstack(reduced).astype(np.float64)
+    assert stream.reductions >= 4 and kept.shape == (8, 500)
+    np.testing.assert_allclose(
+        kept.T @ kept, data.T @ data, rtol=0, atol=1e-4 * np.abs(data).max() ** 2
+    )
+    assert stream.variance_kept == pytest.approx(1, abs=1e-5)
+
+
+def test_migp_truncated_keeps_nearly_the_variance_of_the_best_rows():
+    """Past its rows, MIGP is within 0.1 % of the truncated SVD's variance."""
+    rng = np.random.default_rng(1)
+    patterns = rng.standard_normal((30, 2000)) * np.linspace(4, 0.5, 30)[:, None]
+    reduced = _low_rank_rows(40, 10, patterns, rng, noise=1.0)
+    data = np.vstack(reduced).astype(np.float64)
+    singular = np.linalg.svd(data, compute_uv=False)
+    stream = MIGP(60, 2000)
+    for rows in reduced:
+        stream.add(rows)
+    best = np.sum(singular[:60] ** 2) / np.sum(singular**2)
+    assert stream.reductions >= 5
+    assert best - 1e-3 < stream.variance_kept <= best + 1e-6
+    # the leading directions are the data's
+    _, _, top = np.linalg.svd(data, full_matrices=False)
+    _, _, found = np.linalg.svd(stream.result().astype(np.float64), full_matrices=False)
+    cosines = np.linalg.svd(top[:20] @ found[:60].T, compute_uv=False)
+    assert cosines.min() > 0.999
+
+
+def test_migp_scales_rows_as_canica_does():
+    rows = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 0.0]], np.float32)
+    stream = MIGP(4, 2, scale_rows=True)
+    stream.add(rows)
+    np.testing.assert_allclose(stream.result(), [[0.6, 0.8], [0, 0], [1, 0]])
+    with pytest.raises(ValueError, match="5 rows at once, more than the 4 kept"):
+        stream.add(np.ones((5, 2), np.float32))
+
+
+def test_the_budget_chooses_every_row_or_migp():
+    n_voxels, row_mb = 69_765, 69_765 * 4 / 2**20
+    data_mb = 2000 * row_mb
+    assert exact_memory_mb(data_mb) > 1000
+    assert group_reduction(2000, n_voxels, 4, 20, None)["Method"] == "exact"
+    assert group_reduction(2000, n_voxels, 4, 20, exact_memory_mb(data_mb) + 1) == {
+        "Method": "exact", "Rows": 2000, "MemoryBudgetMB": exact_memory_mb(data_mb) + 1,
+    }  # fmt: skip
+    bounded = group_reduction(2000, n_voxels, 4, 20, 1000)
+    assert bounded["Method"] == "MIGP"
+    assert MIN_ROWS_PER_COMPONENT * 20 <= bounded["RowsKept"] < 2000
+    with pytest.raises(ValueError, match=r"memory_mb: 700 MB holds \d+ rows of 69765 voxels, "
+                       r"fewer than the 500 .* give it at least \d+ MB"):  # fmt: skip
+        group_reduction(2000, n_voxels, 4, 50, 700)
+    # the job asks for what learning from every row needs, at most the budget
+    assert decomposition_request_mb(10, 2000) < decomposition_request_mb(100, 2000)
+    assert decomposition_request_mb(data_mb, 1000) == decomposition_request_mb(1e6, 1000)
+    assert decomposition_request_mb(4 * data_mb, None) > decomposition_request_mb(4 * data_mb, 2000)
+
+
+def _component_match(first, second, mask):
+    """Each component of ``first``: its best |r| with one of ``second``'s."""
+    inside = np.asarray(mask.dataobj) != 0
+    a = np.asarray(first.dataobj)[inside].T
+    b = np.asarray(second.dataobj)[inside].T
+    return np.abs(np.corrcoef(a, b)[: len(a), len(a) :]).max(axis=1)
+
+
+def _mixtures_of(networks, mask, n_subjects, noise, extra=0):
+    """Subjects' rows mixing the planted networks (and ``extra`` random patterns)."""
+    inside = np.asarray(mask.dataobj) != 0
+    patterns = np.asarray(networks.dataobj)[inside].T
+    rng = np.random.default_rng(2)
+    patterns = np.vstack([patterns, rng.random((extra, inside.sum()))])
+    return _low_rank_rows(n_subjects, 5, patterns, rng, noise)
+
+
+def test_canica_from_migp_rows_holding_the_data_equals_canica_from_every_row(planted):
+    """Data of rank 6 through MIGP's 8 rows: CanICA's components from all 60 rows.
+
+    (DictLearning's components are not stable enough to compare this way:
+    its minibatch path diverges on any change of the arithmetic; see the
+    next test and ``bench/benchmark.py --scale``.)
+    """
+    mask, networks, _ = planted
+    reduced = _mixtures_of(networks, mask, 12, noise=0.0, extra=2)
+    params = {**REDUCTION_PARAMS, "n_components": 4, "threshold": "auto", "n_init": 10}
+    exact, none = fit_components(reduced, mask, "canica", params)
+    bounded, stream = fit_components(reduced, mask, "canica", params, rows_kept=8)
+    assert none is None and stream.reductions > 0 and stream.filled == 8
+    assert _component_match(bounded, exact, mask).min() > 0.99
+
+
+def test_dictlearning_from_migp_rows_finds_the_networks_every_row_finds(planted):
+    """Noisy mixtures of four networks, 100 rows through MIGP's 10 to 80.
+
+    DictLearning's minibatch path is chaotic (a component can collapse on any
+    change of the arithmetic, as it does across BLAS thread counts), so the
+    runs are judged together: each network found (r > 0.9) in most runs, and
+    as closely as from every row in the median run.
+    """
+    mask, networks, _ = planted
+    reduced = _mixtures_of(networks, mask, 20, noise=0.3)
+    params = {**REDUCTION_PARAMS, "n_components": 4, "alpha": 1, "n_epochs": 1, "batch_size": 20}
+    exact, _ = fit_components(reduced, mask, "dictlearning", params)
+    found_exact = _component_match(networks, exact, mask)
+    assert found_exact.min() > 0.9
+    found, kept = [], []
+    for rows_kept in (10, 20, 40, 80):
+        bounded, stream = fit_components(reduced, mask, "dictlearning", params, rows_kept)
+        found.append(_component_match(networks, bounded, mask))
+        kept.append(stream.variance_kept)
+    found = np.array(found)
+    assert kept == sorted(kept) and kept[0] < 0.3
+    assert np.all((found > 0.9).sum(axis=0) >= 3)
+    assert np.all(np.median(found, axis=0) > found_exact - 0.01)
+
+
+def test_decompose_records_the_path_it_took(planted):
+    mask, networks, _ = planted
+    reduced = _mixtures_of(networks, mask, 4, noise=0.1)
+    params = {**REDUCTION_PARAMS, "n_components": 4, "alpha": 1, "n_epochs": 1, "batch_size": 20}
+    components, record = decompose(reduced, mask, "dictlearning", params, 2000)
+    assert record == {"Method": "exact", "Rows": 20, "MemoryBudgetMB": 2000}
+    assert components.shape[3] == 4
+
+
+def test_the_decompose_job_holds_its_memory_past_the_budget(tmp_path):
+    """100 subjects x 20 rows at 3 mm (0.53 GB): the job's own max_rss per path.
+
+    Learning from every row needs more than 1000 MB; with ``memory_mb: 1000``
+    the same job streams through MIGP and stays within it, and says so.
+    """
+    import pandas as pd
+
+    n_voxels = write_reduced_cohort(tmp_path, 100, 20)
+    demo = {"n_subjects": 100, "n_volumes": 60, "voxel_size": 3.0}
+    measured = {}
+    for memory_mb in (None, 1000):
+        config = {"demo": demo, "decomposition": {"n_components": 20, "memory_mb": memory_mb}}
+        process = run_snakemake(
+            tmp_path, "results/group/components.nii.gz", "--forcerun", "decompose", config=config
+        )
+        assert re.search(r"decompose\s+1\ntotal\s+1\n", process.stdout), "only decompose runs"
+        benchmark = pd.read_csv(tmp_path / "results/benchmarks/decompose.tsv", sep="\t")
+        record = json.loads((tmp_path / "results/group/components.json").read_text())
+        measured[memory_mb] = benchmark["max_rss"].iloc[-1], record
+    (every_row, exact), (streamed, bounded) = measured[None], measured[1000]
+    assert exact == {"Method": "exact", "Rows": 2000, "MemoryBudgetMB": None}
+    assert bounded["Method"] == "MIGP" and bounded["Rows"] == 2000
+    assert 200 <= bounded["RowsKept"] < 2000 and bounded["Reductions"] >= 1
+    assert every_row > 1000 >= streamed
+    assert nib.load(tmp_path / "results/group/components.nii.gz").shape[3] == 20
+    assert n_voxels * 2000 * 4 > 500 * 2**20

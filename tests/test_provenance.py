@@ -43,6 +43,20 @@ def test_methods_text_follows_the_config():
     assert "Zalesky A., Fornito A., Bullmore E.T. (2010)" in text
     assert "Nichols T.E., Holmes A.P. (2002)" in text
 
+    exact = {"Method": "exact", "Rows": 100, "MemoryBudgetMB": 2000}
+    text = methods_text(config, 5, [175], [], group_reduction=exact)
+    assert "(random state 0) from all 100 rows of the subjects' reduced data at once." in text
+    assert "MIGP" not in text
+    migp = {"Method": "MIGP", "Rows": 20000, "MemoryBudgetMB": 2000, "RowsKept": 1371,
+            "Reductions": 14, "VarianceKept": 0.912345}  # fmt: skip
+    text = methods_text(config, 5, [175], [], group_reduction=migp)
+    assert re.search(
+        r"from the 1371 leading principal rows of the subjects' 20000 reduced rows, computed by "
+        r"MIGP \[\d\] streamed over subjects \(91.2 % of their variance kept\) to hold the "
+        r"decomposition within 2000 MB\.", text
+    )  # fmt: skip
+    assert "Group-PCA for very large fMRI datasets" in text
+
 
 def test_methods_text_of_applied_regions_names_the_file_and_cites_in_order():
     config = {

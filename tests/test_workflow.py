@@ -8,9 +8,11 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from cohorts import SMALL_DEMO
 from helpers import PROJECT, SNAKEMAKE, run_file, run_snakemake
+from regions_connectome.decomposition import decomposition_request_mb
 
 N_COMPONENTS = 5
 
@@ -129,15 +131,16 @@ def test_figures(results):
 
 
 def test_the_decomposition_asks_for_memory_that_grows_with_its_inputs(results):
-    """1 GB + 3 x the reduced data (max RSS measured: 0.54 GB + 2.5 x the data)."""
+    """What learning from every row needs (from the reduced data's size), within the budget."""
+    budget = yaml.safe_load((PROJECT / "config.yaml").read_text())["decomposition"]["memory_mb"]
     process = run_snakemake(
         results.parent, "--dry-run", "--forcerun", "decompose", config={"demo": SMALL_DEMO}
     )
     block = process.stdout.split("rule decompose:", 1)[1].split("\n\n", 1)[0]
     asked = int(re.search(r"mem_mb=(\d+)", block).group(1))
     reduced = sum(p.stat().st_size for p in results.glob("sub-*/func/*_desc-reduced_data.npy"))
-    mask = (results / "group" / "mask.nii.gz").stat().st_size
-    assert abs(asked - int(1000 + 3 * (reduced + mask) / 2**20)) <= 1
+    assert asked == int(decomposition_request_mb(reduced / 2**20, budget))
+    assert asked < decomposition_request_mb(10 * reduced / 2**20, budget)
 
 
 def test_rerun_has_nothing_to_do(results):

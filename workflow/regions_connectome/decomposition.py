@@ -314,8 +314,9 @@ def stack_reduced(reduced):
 
     Parameters
     ----------
-    reduced : sequence of numpy.ndarray
-        Arrays of shape (n_samples_i, n_voxels), subject order.
+    reduced : sequence of numpy.ndarray or path
+        Arrays of shape (n_samples_i, n_voxels), or ``.npy`` files holding
+        them, subject order; files are read one at a time into the stack.
 
     Returns
     -------
@@ -323,44 +324,384 @@ def stack_reduced(reduced):
         float64 if the first array is float64, float32 otherwise.
     """
     reduced = list(reduced)
-    n_features = {array.shape[1] for array in reduced}
-    if len(n_features) != 1:
-        raise ValueError(
-            f"reduced arrays have different numbers of voxels {sorted(n_features)}: "
-            "they were not all made with the same group mask"
-        )
-    dtype = np.float64 if reduced[0].dtype == np.float64 else np.float32
-    n_samples = sum(array.shape[0] for array in reduced)
-    data = np.empty((n_samples, n_features.pop()), order="F", dtype=dtype)
+    shapes, dtype = reduced_shapes(reduced)
+    n_samples = sum(shape[0] for shape in shapes)
+    data = np.empty((n_samples, shapes[0][1]), order="F", dtype=dtype)
     position = 0
-    for array in reduced:
+    for array in _arrays(reduced):
         data[position : position + array.shape[0]] = array
         position += array.shape[0]
     return data
 
 
-def decompose(reduced, mask_img, method, params):
-    """Learn the group components from the subjects' reduced data.
+def reduced_shapes(reduced):
+    """Shapes of the subjects' reduced arrays and the dtype nilearn stacks them in.
 
     Parameters
     ----------
-    reduced : sequence of numpy.ndarray
-        Per-subject outputs of :func:`reduce_subject`, subject order.
+    reduced : sequence of numpy.ndarray or path
+        Arrays or ``.npy`` files (only their headers are read).
+
+    Returns
+    -------
+    shapes : list of tuple
+        (n_samples_i, n_voxels) per subject.
+    dtype : numpy.dtype
+        float64 if the first array is float64, float32 otherwise.
+
+    Raises
+    ------
+    ValueError
+        If the arrays have different numbers of voxels.
+    """
+    shapes, dtypes = [], []
+    for item in reduced:
+        array = item if isinstance(item, np.ndarray) else np.load(item, mmap_mode="r")
+        shapes.append(array.shape)
+        dtypes.append(array.dtype)
+        del array
+    n_voxels = {shape[1] for shape in shapes}
+    if len(n_voxels) != 1:
+        raise ValueError(
+            f"reduced arrays have different numbers of voxels {sorted(n_voxels)}: "
+            "they were not all made with the same group mask"
+        )
+    return shapes, np.dtype(np.float64 if dtypes[0] == np.float64 else np.float32)
+
+
+def _arrays(reduced):
+    for item in reduced:
+        yield item if isinstance(item, np.ndarray) else np.load(item)
+
+
+# The decomposition job's peak memory, measured with the job's ``benchmark:``
+# file (``bench/group_scale.py``, 20 rows per subject at 3 mm): the process
+# (imports, the estimator's working memory) plus copies of the rows it learns
+# from, nilearn's stack and scikit-learn's copies of it: 0.38 / 1.10 / 3.42
+# GB for 0.11 / 0.53 / 1.60 GB of rows. MIGP streams through a buffer of
+# twice the rows it keeps (and DictLearning's initialisation through one of
+# twice its own), then the estimator learns from the rows kept as from any
+# (Fortran-ordered, as nilearn stacks them).
+PROCESS_MB = 300
+EXACT_COPIES = 2.2
+# Fewer rows than this per component lose components (at 6 per component, one
+# of five was lost on the demo); DictLearning's initialisation (a CanICA of
+# ``n_components``) streams this many.
+MIN_ROWS_PER_COMPONENT = 10
+
+
+# Room above the modelled peak in the job's request, for what the model
+# leaves out (the allocator, the files' page cache).
+REQUEST_HEADROOM = 1.2
+
+
+def exact_memory_mb(data_mb):
+    """Peak memory of learning the components from every subject's rows at once.
+
+    Parameters
+    ----------
+    data_mb : float
+        Size of all subjects' reduced data (MB).
+
+    Returns
+    -------
+    float
+        Megabytes: :data:`PROCESS_MB` + :data:`EXACT_COPIES` x the data.
+    """
+    return PROCESS_MB + EXACT_COPIES * data_mb
+
+
+def decomposition_request_mb(data_mb, memory_mb):
+    """The memory the decomposition job asks for.
+
+    Parameters
+    ----------
+    data_mb : float
+        Size of all subjects' reduced data (MB).
+    memory_mb : float or None
+        The decomposition's budget (``decomposition.memory_mb``).
+
+    Returns
+    -------
+    float
+        :data:`REQUEST_HEADROOM` x the smaller of :func:`exact_memory_mb` and
+        the budget (past which the decomposition streams).
+    """
+    need = exact_memory_mb(data_mb)
+    return REQUEST_HEADROOM * (need if memory_mb is None else min(need, memory_mb))
+
+
+def group_reduction(n_rows, n_voxels, itemsize, n_components, memory_mb):
+    """Whether the components are learned from all rows, or from MIGP's rows.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of all subjects' reduced data.
+    n_voxels : int
+        Voxels in the group mask.
+    itemsize : int
+        Bytes per value (4 for float32).
+    n_components : int
+        Components to learn.
+    memory_mb : float or None
+        The decomposition's memory budget; ``None`` always learns from all rows.
+
+    Returns
+    -------
+    dict
+        ``Method`` ("exact" or "MIGP"), ``Rows`` (all subjects' rows),
+        ``MemoryBudgetMB``, and for MIGP ``RowsKept``: as many as the budget
+        holds.
+
+    Raises
+    ------
+    ValueError
+        If the budget holds fewer than :data:`MIN_ROWS_PER_COMPONENT` rows
+        per component, naming the budget that would.
+    """
+    record = {"Method": "exact", "Rows": int(n_rows), "MemoryBudgetMB": memory_mb}
+    row_mb = n_voxels * itemsize / 2**20
+    if memory_mb is None or exact_memory_mb(n_rows * row_mb) <= memory_mb:
+        return record
+    needed = MIN_ROWS_PER_COMPONENT * n_components
+    rows = (memory_mb - PROCESS_MB) / row_mb
+    # streaming: twice the rows kept, and twice the initialisation's rows;
+    # learning: the estimator's copies of the rows kept
+    kept = int(min((rows - 2 * needed) / 2, rows / EXACT_COPIES))
+    if kept < needed:
+        enough = PROCESS_MB + row_mb * max(4 * needed, EXACT_COPIES * needed)
+        raise ValueError(
+            f"decomposition.memory_mb: {memory_mb} MB holds {max(kept, 0)} rows of "
+            f"{n_voxels} voxels, fewer than the {needed} that {n_components} components "
+            f"need ({MIN_ROWS_PER_COMPONENT} per component); give it at least "
+            f"{int(np.ceil(enough))} MB"
+        )
+    return {**record, "Method": "MIGP", "RowsKept": kept}
+
+
+class MIGP:
+    """MELODIC's incremental group PCA, streamed (Smith et al. 2014).
+
+    Subjects' rows are appended to a buffer of twice the rows kept; when it
+    is full, it is replaced by its top ``n_rows`` principal rows
+    (``diag(s) Vt`` of its SVD, through the eigendecomposition of its Gram
+    matrix), so memory holds at most ``2 * n_rows`` rows whatever the number
+    of subjects. While no more rows than ``n_rows`` come, the result spans
+    the data exactly (same Gram matrix ``X.T @ X``); past it, it approximates
+    the data's top ``n_rows`` singular directions.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows kept.
+    n_voxels : int
+        Columns of every subject's rows.
+    dtype : numpy dtype, default=numpy.float32
+        Of the buffer (nilearn learns from float32 data).
+    scale_rows : bool, default=False
+        Scale each incoming row to unit norm first, as CanICA's ``do_cca``
+        does to the stacked data (zero rows left as they are).
+    """
+
+    def __init__(self, n_rows, n_voxels, dtype=np.float32, scale_rows=False):
+        self.n_rows = n_rows
+        self.scale_rows = scale_rows
+        self.buffer = np.empty((2 * n_rows, n_voxels), dtype=dtype)
+        self.filled = 0
+        self.reductions = 0
+        self.sum_of_squares = 0.0
+
+    def add(self, rows):
+        """Append one subject's rows, reducing the buffer first if they do not fit."""
+        if len(rows) > self.n_rows:
+            raise ValueError(f"{len(rows)} rows at once, more than the {self.n_rows} kept")
+        if self.scale_rows:
+            norms = np.sqrt(np.sum(rows.astype(np.float64) ** 2, axis=1))
+            norms[norms == 0] = 1
+            rows = rows / norms[:, np.newaxis]
+        if self.filled + len(rows) > len(self.buffer):
+            self._reduce()
+        self.buffer[self.filled : self.filled + len(rows)] = rows
+        self.filled += len(rows)
+        self.sum_of_squares += float(np.sum(rows.astype(np.float64) ** 2))
+
+    def result(self, order="C"):
+        """The rows kept, shape (at most ``n_rows``, n_voxels); ends the stream.
+
+        Parameters
+        ----------
+        order : {"C", "F"}, default="C"
+            Memory layout. The buffer is shrunk to the rows kept in place;
+            ``"F"`` then copies them (as nilearn stacks the rows: the
+            estimator would copy C-ordered rows once more) and lets the
+            buffer go.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        if self.filled > self.n_rows:
+            self._reduce()
+        if len(self.buffer) > self.filled:
+            self.buffer.resize((self.filled, self.buffer.shape[1]), refcheck=False)
+        if order == "F":
+            self.buffer = np.asfortranarray(self.buffer)
+        return self.buffer
+
+    @property
+    def variance_kept(self):
+        """Share of the data's sum of squares the rows kept hold."""
+        kept = float(np.sum(self.result().astype(np.float64) ** 2))
+        return kept / self.sum_of_squares if self.sum_of_squares else 1.0
+
+    def _reduce(self, block=4096):
+        from scipy import linalg
+
+        data = self.buffer[: self.filled]
+        kept = min(self.n_rows, self.filled)
+        gram = np.zeros((self.filled, self.filled))
+        for start in range(0, data.shape[1], block):
+            columns = data[:, start : start + block]
+            gram += columns @ columns.T
+        _, vectors = linalg.eigh(gram, subset_by_index=[self.filled - kept, self.filled - 1])
+        rotation = np.ascontiguousarray(vectors[:, ::-1].T, dtype=data.dtype)
+        # Column blocks are independent: each is overwritten by its own rotation.
+        for start in range(0, data.shape[1], block):
+            columns = slice(start, start + block)
+            data[:kept, columns] = rotation @ data[:, columns]
+        self.filled = kept
+        self.reductions += 1
+
+
+def decompose(reduced, mask_img, method, params, memory_mb=None):
+    """Learn the group components from the subjects' reduced data, within a budget.
+
+    Parameters
+    ----------
+    reduced : sequence of numpy.ndarray or path
+        Per-subject outputs of :func:`reduce_subject` (or ``.npy`` files of
+        them), subject order.
     mask_img : Niimg-like
         Group mask the reduced data were made with.
     method : {"dictlearning", "canica"}
         Decomposition estimator.
     params : dict
         Estimator parameters, see :func:`make_estimator`.
+    memory_mb : float or None, default=None
+        Memory budget, see :func:`group_reduction`; ``None``: always exact.
 
     Returns
     -------
-    nibabel.nifti1.Nifti1Image
+    components : nibabel.nifti1.Nifti1Image
         4D component maps, one volume per component.
+    record : dict
+        :func:`group_reduction`'s, with MIGP's ``Reductions`` and
+        ``VarianceKept`` when it ran.
+    """
+    reduced = list(reduced)
+    shapes, dtype = reduced_shapes(reduced)
+    record = group_reduction(
+        sum(shape[0] for shape in shapes), shapes[0][1], dtype.itemsize,
+        params["n_components"], memory_mb,
+    )  # fmt: skip
+    components, stream = fit_components(reduced, mask_img, method, params, record.get("RowsKept"))
+    if stream is not None:
+        record.update(Reductions=stream.reductions, VarianceKept=round(stream.variance_kept, 6))
+    return components, record
+
+
+def fit_components(reduced, mask_img, method, params, rows_kept=None):
+    """Learn the components from every row at once, or from MIGP's rows.
+
+    With every row, exactly as nilearn's ``fit`` does from the stacked data.
+    With ``rows_kept``, from a streamed group PCA (:class:`MIGP`) of that
+    many rows: DictLearning's objective depends on the data only through
+    their Gram matrix in voxel space, which MIGP keeps while the data hold
+    at most ``rows_kept`` directions and approximates past it. CanICA (and
+    DictLearning's initialisation, a CanICA) scales each row to unit norm
+    first; that is done to each subject's rows as they stream, in a second
+    MIGP (of :data:`MIN_ROWS_PER_COMPONENT` rows per component, for
+    DictLearning's initialisation), as scaling MIGP's rows would weigh every
+    direction kept alike.
+
+    Parameters
+    ----------
+    reduced : sequence of numpy.ndarray or path
+        As for :func:`decompose`.
+    mask_img : Niimg-like
+        Group mask the reduced data were made with.
+    method : {"dictlearning", "canica"}
+        Decomposition estimator.
+    params : dict
+        Estimator parameters, see :func:`make_estimator`.
+    rows_kept : int or None, default=None
+        MIGP's rows; ``None`` learns from every row.
+
+    Returns
+    -------
+    components : nibabel.nifti1.Nifti1Image
+        4D component maps, one volume per component.
+    stream : MIGP or None
+        The stream the components were learned from, ``None`` for every row.
     """
     estimator = make_estimator(method, params, mask=mask_img)
     estimator._fit_cache()
     estimator.masker_ = fitted_masker(method, params, mask_img)
     estimator.mask_img_ = estimator.masker_.mask_img_
-    estimator._raw_fit(stack_reduced(reduced))
-    return estimator.components_img_
+    if rows_kept is None:
+        estimator._raw_fit(stack_reduced(reduced))
+        return estimator.components_img_, None
+    shapes, dtype = reduced_shapes(reduced)
+    if method == "dictlearning":
+        raw = MIGP(rows_kept, shapes[0][1], dtype)
+        # the initialisation, a CanICA of n_components, from fewer rows
+        initial_rows = min(rows_kept, MIN_ROWS_PER_COMPONENT * params["n_components"])
+        scaled = MIGP(initial_rows, shapes[0][1], dtype, scale_rows=True)
+    else:
+        raw, scaled = None, MIGP(rows_kept, shapes[0][1], dtype, scale_rows=True)
+    for array in _arrays(reduced):
+        scaled.add(array)
+        if raw is not None:
+            raw.add(array)
+    if raw is None:
+        # The rows were scaled as they came: CanICA must not scale MIGP's rows.
+        estimator.do_cca = False
+        estimator._raw_fit(scaled.result(order="F"))
+        return estimator.components_img_, scaled
+    initial = _canica_initialisation(estimator, scaled.result())
+    del scaled
+    estimator._init_dict = lambda data: _set_initial_components(estimator, initial)
+    estimator._raw_fit(raw.result(order="F"))
+    return estimator.components_img_, raw
+
+
+def _canica_initialisation(estimator, scaled):
+    """DictLearning's initial components (its ``_init_dict``), from rows scaled already."""
+    import warnings
+
+    from nilearn.decomposition import CanICA
+
+    canica = CanICA(
+        n_components=estimator.n_components,
+        do_cca=False,
+        threshold=float(estimator.n_components),
+        n_init=1,
+        mask=estimator.masker_,
+        random_state=estimator.random_state,
+        memory=estimator.memory,
+        memory_level=estimator.memory_level,
+        n_jobs=estimator.n_jobs,
+        verbose=estimator.verbose,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        canica._raw_fit(scaled)
+    return canica.components_
+
+
+def _set_initial_components(estimator, components):
+    # as DictLearning._init_dict scales CanICA's components
+    scale = (components**2).sum(axis=1)
+    scale[scale == 0] = 1
+    estimator.components_init_ = components / scale[:, np.newaxis]

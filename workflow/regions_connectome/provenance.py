@@ -33,6 +33,9 @@ REFERENCES = {
     "functional neuroimaging: a primer with examples. Human Brain Mapping 15(1):1-25",
     "nbs": "Zalesky A., Fornito A., Bullmore E.T. (2010). Network-based statistic: "
     "identifying differences in brain networks. NeuroImage 53(4):1197-1207",
+    "migp": "Smith S.M., Hyvärinen A., Varoquaux G., Miller K.L., Beckmann C.F. (2014). "
+    "Group-PCA for very large fMRI datasets. NeuroImage 101:738-749. "
+    "doi:10.1016/j.neuroimage.2014.07.051",
     "snakemake": "Mölder F. et al. (2021). Sustainable data analysis with Snakemake. "
     "F1000Research 10:33. doi:10.12688/f1000research.29032.2",
 }
@@ -249,7 +252,7 @@ def workflow_record(folder, ref=None):
 
 def provenance(
     config, subjects, n_volumes, group_mask=None, regions=None, excluded=None, known=None,
-    code=None,
+    code=None, group_reduction=None,
 ):  # fmt: skip
     """The provenance record of a run.
 
@@ -273,6 +276,9 @@ def provenance(
         Checksums of earlier runs (see :func:`file_record`); updated.
     code : dict or None, default=None
         The workflow's :func:`workflow_record` when this record was written.
+    group_reduction : dict or None, default=None
+        How the decomposition learned its components (the record of
+        :func:`regions_connectome.decomposition.decompose`).
 
     Returns
     -------
@@ -280,7 +286,7 @@ def provenance(
         ``workflow`` (``code``), ``config``, ``software``, ``platform``, ``inputs`` (per subject:
         each file's path, size and SHA-256, and the number of volumes),
         ``group_mask`` and ``applied_regions`` (path, size and SHA-256, or
-        None), and ``excluded``.
+        None), ``group_reduction`` and ``excluded``.
     """
     inputs = {}
     for label, files in subjects.items():
@@ -296,6 +302,7 @@ def provenance(
         "inputs": inputs,
         "group_mask": None if group_mask is None else file_record(group_mask),
         "applied_regions": None if regions is None else file_record(regions),
+        "group_reduction": group_reduction,
         "excluded": excluded or {},
     }
 
@@ -318,7 +325,7 @@ def _confounds_sentence(columns, n_subjects, without_confounds):
 def methods_text(
     config, n_subjects, n_volumes, without_confounds=(), regions=None, excluded=None,
     n_regions=None, software=None, code=None, resampled=None, n_participants=None,
-    design=None,
+    design=None, group_reduction=None,
 ):  # fmt: skip
     """A methods paragraph generated from the configuration, with references.
 
@@ -352,6 +359,9 @@ def methods_text(
         The group model's design sidecar
         (:func:`regions_connectome.statistics.design_sidecar`): who was
         modelled and who left out, when ``config["statistics"]`` asks for one.
+    group_reduction : dict or None, default=None
+        How the decomposition learned its components (from every row, or
+        MIGP's), as :func:`provenance` records it.
 
     Returns
     -------
@@ -405,7 +415,7 @@ def methods_text(
             "inputs share. "
         )
     if regions is None:
-        text += _learned_regions_sentences(config, cite)
+        text += _learned_regions_sentences(config, cite, group_reduction)
     else:
         text += (
             f"Regions were not learned from these data: the regions image "
@@ -485,7 +495,20 @@ def _versions_phrase(software):
     return f"; software versions: {', '.join(named)}" if named else ""
 
 
-def _learned_regions_sentences(config, cite):
+def _reduction_phrase(record, cite):
+    if record is None:
+        return ""
+    if record["Method"] == "exact":
+        return f" from all {record['Rows']} rows of the subjects' reduced data at once"
+    return (
+        f" from the {record['RowsKept']} leading principal rows of the subjects' "
+        f"{record['Rows']} reduced rows, computed by MIGP {cite('migp')} streamed over "
+        f"subjects ({100 * record['VarianceKept']:.1f} % of their variance kept) to hold "
+        f"the decomposition within {record['MemoryBudgetMB']} MB"
+    )
+
+
+def _learned_regions_sentences(config, cite, group_reduction=None):
     """How the regions were learned from the cohort, for the methods paragraph."""
     decomposition, regions = config["decomposition"], config["regions"]
     method = decomposition["method"]
@@ -509,7 +532,8 @@ def _learned_regions_sentences(config, cite):
         f"smoothed ({decomposition['smoothing_fwhm']} mm FWHM), "
         f"{'detrended, ' if decomposition['detrend'] else ''}standardised and reduced by "
         f"SVD, and {decomposition['n_components']} group components were estimated by "
-        f"{estimator} (random state {decomposition['random_state']}). Regions were "
+        f"{estimator} (random state {decomposition['random_state']})"
+        f"{_reduction_phrase(group_reduction, cite)}. Regions were "
         f"extracted from the component maps with nilearn's RegionExtractor {cite('regions')} "
         f"(thresholding strategy {regions['thresholding_strategy']}, threshold "
         f"{regions['threshold']}, {regions['extractor'].replace('_', ' ')} extractor, "

@@ -576,3 +576,52 @@ def network_recovery(networks_img, components_img, mask_img):
             "spatial_r": [r[k, paired[k]] if k in paired else 0.0 for k in range(n_networks)],
         }
     )
+
+
+def write_reduced_cohort(folder, n_subjects, n_rows, voxel_size=3.0, seed=0):
+    """Demo subjects' reduced data and group mask, where the workflow keeps them.
+
+    For the group decomposition at scale without running every subject's
+    jobs: each subject's rows mix 50 smooth patterns of decreasing weight,
+    plus unit noise, on :func:`brain_mask`'s voxels. Snakemake then plans
+    the decomposition only (the reduced files exist).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The workflow's working directory (``results/`` is written in it).
+    n_subjects, n_rows : int
+        Demo subjects (labelled as the demo labels them) and rows each.
+    voxel_size : float, default=3.0
+        Grid (mm).
+    seed : int, default=0
+        Random seed.
+
+    Returns
+    -------
+    int
+        Voxels in the mask.
+    """
+    from regions_connectome.derivatives import DEMO_SPACE, output_entities, run_prefix
+    from regions_connectome.inputs import demo_subjects
+
+    rng = np.random.default_rng(seed)
+    results = folder / "results"
+    (results / "group").mkdir(parents=True, exist_ok=True)
+    mask = brain_mask(voxel_size)
+    mask.to_filename(results / "group" / "mask.nii.gz")
+    n_voxels = int(np.count_nonzero(np.asarray(mask.dataobj)))
+    kernel = np.hanning(41).astype(np.float32)
+    patterns = (
+        np.stack(
+            [np.convolve(row, kernel, mode="same") for row in rng.standard_normal((50, n_voxels))]
+        ).astype(np.float32)
+        * np.linspace(3, 0.3, 50, dtype=np.float32)[:, None]
+    )
+    for label in demo_subjects(n_subjects):
+        path = results / f"{run_prefix(label)}{output_entities(DEMO_SPACE)}_desc-reduced_data.npy"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mixing = rng.standard_normal((n_rows, 50)).astype(np.float32)
+        noise = rng.standard_normal((n_rows, n_voxels), dtype=np.float32)
+        np.save(path, mixing @ patterns + noise)
+    return n_voxels

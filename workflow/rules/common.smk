@@ -7,7 +7,11 @@ from pathlib import Path
 import pandas as pd
 from snakemake.logging import logger
 
-from regions_connectome.decomposition import REDUCTION_KEYS, estimator_keys
+from regions_connectome.decomposition import (
+    REDUCTION_KEYS,
+    decomposition_request_mb,
+    estimator_keys,
+)
 from regions_connectome.derivatives import (
     RUN_PATTERN,
     output_entities,
@@ -202,6 +206,11 @@ def learned_regions_mask(wildcards):
     return [] if APPLIED else rules.group_mask.output.mask
 
 
+def group_reduction(wildcards):
+    """How the decomposition learned its components; nothing for applied regions."""
+    return [] if APPLIED else rules.decompose.output.sidecar
+
+
 def smoothed_data(wildcards):
     """The run's smoothed data kept by the reduction, or nothing.
 
@@ -352,10 +361,11 @@ def memory(base_mb):
     return mem_mb
 
 
-def memory_of_inputs(base_mb, per_input_mb):
-    """Memory that grows with the job's inputs (and with each attempt)."""
+def decomposition_memory(budget_mb):
+    """The decomposition's memory request, from its inputs' size (more with each attempt)."""
 
     def mem_mb(wildcards, input, attempt):
-        return int(base_mb + per_input_mb * input.size_mb) * attempt
+        data_mb = sum(Path(path).stat().st_size for path in input.reduced) / 2**20
+        return int(decomposition_request_mb(data_mb, budget_mb)) * attempt
 
     return mem_mb

@@ -75,6 +75,8 @@ rule decompose:
         mask=rules.group_mask.output.mask,
     output:
         components="results/group/components.nii.gz",
+        # which path learned them (every row, or MIGP's), for the provenance
+        sidecar="results/group/components.json",
     log:
         "results/logs/decompose.log",
     benchmark:
@@ -83,11 +85,10 @@ rule decompose:
         ENV
     # One thread: nilearn's components depend on the BLAS thread count.
     threads: 1
-    # It holds every subject's reduced data at once, and nilearn/scikit-learn
-    # copy it: max RSS 0.54 GB + 2.5 x the data, measured from 20 to 200
-    # subjects (1.7 GB of data: 4.8 GB).
+    # What learning from every row needs (it grows with the inputs), at most
+    # the budget, past which the decomposition streams.
     resources:
-        mem_mb=memory_of_inputs(1000, 3),
+        mem_mb=decomposition_memory(config["decomposition"]["memory_mb"]),
         runtime=120,
     params:
         # The components depend on the order of the subjects' data: a
@@ -97,6 +98,7 @@ rule decompose:
         decomposition=pick(
             "decomposition", estimator_keys(config["decomposition"]["method"])
         ),
+        memory_mb=config["decomposition"]["memory_mb"],
     script:
         "../scripts/decompose.py"
 

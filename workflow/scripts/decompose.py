@@ -4,15 +4,15 @@ from regions_connectome.job import start
 
 start(snakemake, uses=("nilearn.decomposition",))
 
-import numpy as np
-
 from regions_connectome.decomposition import decompose
-from regions_connectome.io import write_nifti
+from regions_connectome.io import write_json, write_nifti
 
-components = decompose(
-    [np.load(path) for path in snakemake.input.reduced],
+components, record = decompose(
+    snakemake.input.reduced,
     snakemake.input.mask,
     snakemake.params.method,
     snakemake.params.decomposition,
+    snakemake.params.memory_mb,
 )
 write_nifti(components, snakemake.output.components)
+write_json(record, snakemake.output.sidecar)

@@ -16,12 +16,13 @@ subjects, n_volumes, excluded = params.subjects, params.n_volumes, params.exclud
 config = dict(params.config)
 checksums = Path(params.checksums)
 known = read_json(checksums, if_missing={})
+reduction = read_json(inputs.reduction) if inputs.reduction else None
 # the code as it is when the record is written (not a param: a new commit
 # alone does not rerun the analysis)
 code = workflow_record(params.code["folder"], params.code["ref"])
 record = provenance(
     config, subjects, n_volumes, inputs.mask or None, inputs.regions or None, excluded, known,
-    code,
+    code, reduction,
 )  # fmt: skip
 write_json(record, output.provenance)
 write_json(known, checksums)
@@ -41,6 +42,7 @@ with atomic_output(output.methods) as tmp:
             software=record["software"],
             code=code,
             design=read_json(inputs.design) if inputs.design else None,
+            group_reduction=reduction,
         )
     )
 write_json(
