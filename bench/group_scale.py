@@ -113,9 +113,9 @@ def _match(first, second):
     return np.abs(np.corrcoef(first.T, second.T)[:k, k:]).max(axis=1)
 
 
-def agreement(workdir, sizes, budgets):
+def agreement(workdir, sizes, budgets, forced_rows=()):
     """Print how MIGP's components agree with every row's on a demo run."""
-    from regions_connectome.decomposition import decompose
+    from regions_connectome.decomposition import decompose, fit_components
     from regions_connectome.regions import extract_regions
 
     config = yaml.safe_load((PROJECT / "config.yaml").read_text())
@@ -138,9 +138,15 @@ def agreement(workdir, sizes, budgets):
             ("every row, again", paths, None),
             ("every row, reversed", paths[::-1], None),
             *((f"within {budget} MB", paths, budget) for budget in budgets),
+            *((f"MIGP of {rows} rows", paths, rows) for rows in forced_rows),
         ):
             start = time.perf_counter()
-            image, record = decompose(order, mask, params["method"], params, budget)
+            if name.startswith("MIGP of"):
+                image, stream = fit_components(order, mask, params["method"], params, budget)
+                record = {"Method": "MIGP", "RowsKept": budget,
+                          "VarianceKept": stream.variance_kept}  # fmt: skip
+            else:
+                image, record = decompose(order, mask, params["method"], params, budget)
             seconds = time.perf_counter() - start
             maps = np.asarray(image.dataobj)[inside]
             _, index = extract_regions(image, regions_params)
@@ -169,6 +175,9 @@ def main(argv=None):
     parser.add_argument("--agreement", type=Path, help="a finished demo run's folder")
     parser.add_argument("--agreement-sizes", type=int, nargs="*", default=[100, 200])
     parser.add_argument("--agreement-budgets", type=int, nargs="*", default=[2000])
+    parser.add_argument(
+        "--agreement-rows", type=int, nargs="*", default=[], help="MIGP of these rows, forced"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("bench-scale"))
     args = parser.parse_args(argv)
     work = args.workdir.resolve()
@@ -176,7 +185,12 @@ def main(argv=None):
     if args.cohorts:
         cohorts(args.cohorts, args.exact_up_to, work)
     if args.agreement:
-        agreement(args.agreement.resolve(), args.agreement_sizes, args.agreement_budgets)
+        agreement(
+            args.agreement.resolve(),
+            args.agreement_sizes,
+            args.agreement_budgets,
+            args.agreement_rows,
+        )
     return 0
 
 

@@ -384,6 +384,11 @@ def _arrays(reduced):
 # (Fortran-ordered, as nilearn stacks them).
 PROCESS_MB = 300
 EXACT_COPIES = 2.2
+# A reduction of 2m rows to m: their Gram matrix (float64, (2m)^2), its top m
+# eigenvectors (float64, 2m x m) and the rotation (float32, m x 2m): 56 m^2
+# bytes (0.47 GB at m = 2900, where 2.51 GB was measured against 1.95 GB of
+# buffers and process).
+MIGP_REDUCTION_BYTES = 56
 # Fewer rows than this per component lose components (at 6 per component, one
 # of five was lost on the demo); DictLearning's initialisation (a CanICA of
 # ``n_components``) streams this many.
@@ -465,19 +470,44 @@ def group_reduction(n_rows, n_voxels, itemsize, n_components, memory_mb):
     if memory_mb is None or exact_memory_mb(n_rows * row_mb) <= memory_mb:
         return record
     needed = MIN_ROWS_PER_COMPONENT * n_components
-    rows = (memory_mb - PROCESS_MB) / row_mb
-    # streaming: twice the rows kept, and twice the initialisation's rows;
-    # learning: the estimator's copies of the rows kept
-    kept = int(min((rows - 2 * needed) / 2, rows / EXACT_COPIES))
+    kept = max(
+        (m for m in range(needed, n_rows) if migp_memory_mb(m, needed, row_mb) <= memory_mb),
+        default=0,
+    )
     if kept < needed:
-        enough = PROCESS_MB + row_mb * max(4 * needed, EXACT_COPIES * needed)
         raise ValueError(
-            f"decomposition.memory_mb: {memory_mb} MB holds {max(kept, 0)} rows of "
-            f"{n_voxels} voxels, fewer than the {needed} that {n_components} components "
-            f"need ({MIN_ROWS_PER_COMPONENT} per component); give it at least "
-            f"{int(np.ceil(enough))} MB"
+            f"decomposition.memory_mb: {memory_mb} MB holds fewer rows of {n_voxels} "
+            f"voxels than the {needed} that {n_components} components need "
+            f"({MIN_ROWS_PER_COMPONENT} per component); give it at least "
+            f"{int(np.ceil(migp_memory_mb(needed, needed, row_mb)))} MB"
         )
     return {**record, "Method": "MIGP", "RowsKept": kept}
+
+
+def migp_memory_mb(rows_kept, initial_rows, row_mb):
+    """Peak memory of learning the components from MIGP's rows.
+
+    Parameters
+    ----------
+    rows_kept : int
+        MIGP's rows.
+    initial_rows : int
+        The initialisation's MIGP rows (DictLearning's).
+    row_mb : float
+        Megabytes of one row.
+
+    Returns
+    -------
+    float
+        Megabytes: the largest of streaming (:data:`PROCESS_MB`, both
+        buffers of twice their rows, and a reduction's Gram matrix,
+        eigenvectors, rotation and column block, :data:`MIGP_REDUCTION_BYTES`
+        per squared row kept) and learning (:data:`EXACT_COPIES` x the rows
+        kept).
+    """
+    buffers = row_mb * 2 * (rows_kept + initial_rows)
+    reduction = MIGP_REDUCTION_BYTES * rows_kept**2 / 2**20 + 2 * 2 * rows_kept * 4096 * 4 / 2**20
+    return PROCESS_MB + max(buffers + reduction, EXACT_COPIES * rows_kept * row_mb)
 
 
 class MIGP:
@@ -564,7 +594,13 @@ class MIGP:
         for start in range(0, data.shape[1], block):
             columns = data[:, start : start + block]
             gram += columns @ columns.T
-        _, vectors = linalg.eigh(gram, subset_by_index=[self.filled - kept, self.filled - 1])
+        _, vectors = linalg.eigh(
+            gram,
+            subset_by_index=[self.filled - kept, self.filled - 1],
+            overwrite_a=True,
+            check_finite=False,
+        )
+        del gram
         rotation = np.ascontiguousarray(vectors[:, ::-1].T, dtype=data.dtype)
         # Column blocks are independent: each is overwritten by its own rotation.
         for start in range(0, data.shape[1], block):
@@ -627,14 +663,8 @@ def fit_components(reduced, mask_img, method, params, rows_kept=None):
 
     Parameters
     ----------
-    reduced : sequence of numpy.ndarray or path
+    reduced, mask_img, method, params
         As for :func:`decompose`.
-    mask_img : Niimg-like
-        Group mask the reduced data were made with.
-    method : {"dictlearning", "canica"}
-        Decomposition estimator.
-    params : dict
-        Estimator parameters, see :func:`make_estimator`.
     rows_kept : int or None, default=None
         MIGP's rows; ``None`` learns from every row.
 
