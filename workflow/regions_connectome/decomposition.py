@@ -389,6 +389,8 @@ EXACT_COPIES = 2.2
 # bytes (0.47 GB at m = 2900, where 2.51 GB was measured against 1.95 GB of
 # buffers and process).
 MIGP_REDUCTION_BYTES = 56
+# Voxels a reduction reads at a time (its temporary copies grow with it).
+MIGP_COLUMN_BLOCK = 4096
 # Fewer rows than this per component lose components (at 6 per component, one
 # of five was lost on the demo); DictLearning's initialisation (a CanICA of
 # ``n_components``) streams this many.
@@ -501,12 +503,14 @@ def migp_memory_mb(rows_kept, initial_rows, row_mb):
     float
         Megabytes: the largest of streaming (:data:`PROCESS_MB`, both
         buffers of twice their rows, and a reduction's Gram matrix,
-        eigenvectors, rotation and column block, :data:`MIGP_REDUCTION_BYTES`
-        per squared row kept) and learning (:data:`EXACT_COPIES` x the rows
+        eigenvectors and rotation, :data:`MIGP_REDUCTION_BYTES` per squared
+        row kept, and its column block) and learning (:data:`EXACT_COPIES` x the rows
         kept).
     """
     buffers = row_mb * 2 * (rows_kept + initial_rows)
-    reduction = MIGP_REDUCTION_BYTES * rows_kept**2 / 2**20 + 2 * 2 * rows_kept * 4096 * 4 / 2**20
+    # and two float32 copies of a column block of the buffer's 2m rows
+    block = 2 * 2 * rows_kept * MIGP_COLUMN_BLOCK * 4 / 2**20
+    reduction = MIGP_REDUCTION_BYTES * rows_kept**2 / 2**20 + block
     return PROCESS_MB + max(buffers + reduction, EXACT_COPIES * rows_kept * row_mb)
 
 
@@ -585,7 +589,7 @@ class MIGP:
         kept = float(np.sum(self.result().astype(np.float64) ** 2))
         return kept / self.sum_of_squares if self.sum_of_squares else 1.0
 
-    def _reduce(self, block=4096):
+    def _reduce(self, block=MIGP_COLUMN_BLOCK):
         from scipy import linalg
 
         data = self.buffer[: self.filled]
