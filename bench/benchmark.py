@@ -219,17 +219,18 @@ def compare_with_script(group, reference):
     return table["component"].tolist() == index, float(difference)
 
 
-def snakemake(workdir, cores, config, configfiles=()):
+def snakemake(workdir, cores, config, configfiles=(), args=()):
     """The workflow's command line in ``workdir`` with ``config`` overrides.
 
-    ``configfiles`` are read after ``config.yaml`` (nested overrides).
+    ``configfiles`` are read after ``config.yaml`` (nested overrides);
+    ``args`` (targets, options) go before the ``--config`` overrides.
     """
     return [
         str(BIN / "snakemake"),
         "--snakefile", str(PROJECT / "Snakefile"),
         "--directory", str(workdir),
         "--configfile", str(PROJECT / "config.yaml"), *map(str, configfiles),
-        "--cores", str(cores),
+        "--cores", str(cores), *args,
         "--config", *[f"{key}={value}" for key, value in config.items()],
     ]  # fmt: skip
 

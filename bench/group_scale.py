@@ -50,17 +50,12 @@ import yaml  # noqa: E402
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "workflow"))
 
-from regions_connectome.derivatives import DEMO_SPACE, output_entities, run_prefix  # noqa: E402
+from benchmark import snakemake  # noqa: E402
+
 from regions_connectome.inputs import demo_subjects  # noqa: E402
-from regions_connectome.synthetic import write_reduced_cohort  # noqa: E402
+from regions_connectome.synthetic import demo_reduced_path, write_reduced_cohort  # noqa: E402
 
-BIN = Path(sys.executable).parent
 ROWS_PER_SUBJECT = 20
-
-
-def reduced_path(results, label):
-    """Where the workflow keeps a demo subject's reduced data."""
-    return results / f"{run_prefix(label)}{output_entities(DEMO_SPACE)}_desc-reduced_data.npy"
 
 
 def run_decompose(folder, n_subjects, memory_mb):
@@ -71,12 +66,9 @@ def run_decompose(folder, n_subjects, memory_mb):
     }
     configfile = folder / f"config-{memory_mb}.yaml"
     configfile.write_text(yaml.safe_dump(config))
-    command = [
-        str(BIN / "snakemake"), "--snakefile", str(PROJECT / "Snakefile"),
-        "--directory", str(folder), "--configfile", str(PROJECT / "config.yaml"),
-        str(configfile), "--cores", "1", "results/group/components.nii.gz",
-        "--forcerun", "decompose",
-    ]  # fmt: skip
+    command = snakemake(
+        folder, 1, {}, [configfile], ["results/group/components.nii.gz", "--forcerun", "decompose"]
+    )
     process = subprocess.run(command, capture_output=True, text=True)
     if process.returncode:
         sys.exit(f"decompose failed:\n{process.stdout[-3000:]}\n{process.stderr[-3000:]}")
@@ -131,7 +123,7 @@ def agreement(workdir, sizes, budgets, forced_rows=()):
     labels = demo_subjects(config["demo"]["n_subjects"])
     regions_params = config["regions"]
     for n_subjects in sizes:
-        paths = [reduced_path(results, label) for label in labels[:n_subjects]]
+        paths = [demo_reduced_path(results, label) for label in labels[:n_subjects]]
         runs = {}
         for name, order, budget in (
             ("every row", paths, None),

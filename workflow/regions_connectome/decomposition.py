@@ -15,6 +15,8 @@ version range is pinned and the equivalence test guards both.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 METHODS = ("dictlearning", "canica")
@@ -366,7 +368,12 @@ def reduced_shapes(reduced):
             f"reduced arrays have different numbers of voxels {sorted(n_voxels)}: "
             "they were not all made with the same group mask"
         )
-    return shapes, np.dtype(np.float64 if dtypes[0] == np.float64 else np.float32)
+    return shapes, _stack_dtype(dtypes[0])
+
+
+def _stack_dtype(dtype):
+    # nilearn stacks float64 rows as float64, any other as float32
+    return np.dtype(np.float64 if dtype == np.float64 else np.float32)
 
 
 def _arrays(reduced):
@@ -686,15 +693,17 @@ def fit_components(reduced, mask_img, method, params, rows_kept=None):
     if rows_kept is None:
         estimator._raw_fit(stack_reduced(reduced))
         return estimator.components_img_, None
-    shapes, dtype = reduced_shapes(reduced)
+    arrays = _arrays(reduced)
+    first = next(arrays)
+    n_voxels, dtype = first.shape[1], _stack_dtype(first.dtype)
     if method == "dictlearning":
-        raw = MIGP(rows_kept, shapes[0][1], dtype)
+        raw = MIGP(rows_kept, n_voxels, dtype)
         # the initialisation, a CanICA of n_components, from fewer rows
         initial_rows = min(rows_kept, MIN_ROWS_PER_COMPONENT * params["n_components"])
-        scaled = MIGP(initial_rows, shapes[0][1], dtype, scale_rows=True)
+        scaled = MIGP(initial_rows, n_voxels, dtype, scale_rows=True)
     else:
-        raw, scaled = None, MIGP(rows_kept, shapes[0][1], dtype, scale_rows=True)
-    for array in _arrays(reduced):
+        raw, scaled = None, MIGP(rows_kept, n_voxels, dtype, scale_rows=True)
+    for array in itertools.chain([first], arrays):
         scaled.add(array)
         if raw is not None:
             raw.add(array)

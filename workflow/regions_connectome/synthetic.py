@@ -602,7 +602,6 @@ def write_reduced_cohort(folder, n_subjects, n_rows, voxel_size=3.0, seed=0):
     int
         Voxels in the mask.
     """
-    from regions_connectome.derivatives import DEMO_SPACE, output_entities, run_prefix
     from regions_connectome.inputs import demo_subjects
 
     rng = np.random.default_rng(seed)
@@ -619,9 +618,16 @@ def write_reduced_cohort(folder, n_subjects, n_rows, voxel_size=3.0, seed=0):
         * np.linspace(3, 0.3, 50, dtype=np.float32)[:, None]
     )
     for label in demo_subjects(n_subjects):
-        path = results / f"{run_prefix(label)}{output_entities(DEMO_SPACE)}_desc-reduced_data.npy"
+        path = demo_reduced_path(results, label)
         path.parent.mkdir(parents=True, exist_ok=True)
         mixing = rng.standard_normal((n_rows, 50)).astype(np.float32)
         noise = rng.standard_normal((n_rows, n_voxels), dtype=np.float32)
         np.save(path, mixing @ patterns + noise)
     return n_voxels
+
+
+def demo_reduced_path(results, label):
+    """Where the workflow keeps a demo subject's reduced data under ``results``."""
+    from regions_connectome.derivatives import DEMO_SPACE, output_entities, run_prefix
+
+    return results / f"{run_prefix(label)}{output_entities(DEMO_SPACE)}_desc-reduced_data.npy"

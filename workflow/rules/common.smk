@@ -206,7 +206,7 @@ def learned_regions_mask(wildcards):
     return [] if APPLIED else rules.group_mask.output.mask
 
 
-def group_reduction(wildcards):
+def components_sidecar(wildcards):
     """How the decomposition learned its components; nothing for applied regions."""
     return [] if APPLIED else rules.decompose.output.sidecar
 

@@ -6,7 +6,7 @@ rule provenance:
     input:
         files=all_inputs,
         mask=learned_regions_mask,
-        reduction=group_reduction,
+        reduction=components_sidecar,
         regions=APPLIED or [],
         table=REGIONS.table,
         design=rules.statistics_design.output.sidecar if CONTRAST else [],
