@@ -11,7 +11,8 @@ voxels at 3 mm, 176 volumes; ``--small`` for a quick one), then times
     (time reported as b'), then one subject is added;
 (e) the workflow of (b) after ``regions.threshold`` changed;
 (f) the workflow cold with the regions of (b) applied (``regions.apply``);
-(g) the workflow of (f) after adding one subject.
+(g) the workflow of (f) after adding one subject;
+(h) dry runs of 1000, 2000 and 5000 tiny subjects (planning: parse and DAG).
 
 It prints wall time and peak memory (``/usr/bin/time -v``; for the workflow
 also the largest job's ``max_rss`` from the ``benchmark:`` files), the ratios
@@ -24,6 +25,7 @@ count, and Snakemake runs ``threads: 1`` jobs single-threaded.
 Usage::
 
     python bench/benchmark.py [--small] [--workdir DIR] [--cores 2]
+    python bench/benchmark.py --planning      # (h) only
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ BIN = Path(sys.executable).parent
 # workflow's (nilearn's float32 least squares against the workflow's float64).
 CONNECTOME_ATOL = 1e-4
 ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+# Cohort sizes of the planning benchmark (h).
+DRY_RUN_COHORTS = (1000, 2000, 5000)
 
 
 def timed(command, cwd, env=None):
@@ -170,40 +174,43 @@ def subject_compute_seconds(func, confounds, mask, regions):
     return seconds
 
 
-def dry_run_seconds(work, n_subjects):
-    """Wall time of a dry run of the whole workflow on ``n_subjects`` tiny subjects.
+def dry_run(work, n_subjects):
+    """A dry run of the whole workflow on ``n_subjects`` tiny subjects.
 
     What every ``snakemake`` call (and every cluster job) pays to parse the
-    workflow and build the DAG. One tiny image (20x24x20 voxels, 40 volumes)
-    and its confounds, hard-linked under each subject's name; a fixed mask.
+    workflow and plan its jobs. One tiny image (20x24x20 voxels, 40 volumes)
+    hard-linked under each subject's name in a sample sheet, no confounds; a
+    fixed mask.
+
+    Returns
+    -------
+    seconds, peak_mb, n_jobs : float, float, int
+        Wall time and the snakemake process's peak memory, and the jobs planned.
     """
     import nibabel as nib
 
     folder = work / f"dry-{n_subjects}"
     folder.mkdir()
     rng = np.random.default_rng(0)
-    image, confounds = folder / "image.nii.gz", folder / "confounds.tsv"
+    image = folder / "image.nii.gz"
     nib.Nifti1Image(rng.normal(size=(20, 24, 20, 40)).astype(np.float32), np.eye(4)).to_filename(
         image
-    )
-    pd.DataFrame(rng.normal(size=(40, 6)), columns=[f"c{k}" for k in range(6)]).to_csv(
-        confounds, sep="\t", index=False
     )
     nib.Nifti1Image(np.ones((20, 24, 20), np.uint8), np.eye(4)).to_filename(folder / "mask.nii.gz")
     rows = []
     for k in range(n_subjects):
         label = f"s{k:04d}"
         os.link(image, folder / f"{label}_bold.nii.gz")
-        os.link(confounds, folder / f"{label}_confounds.tsv")
-        rows.append((label, f"{label}_bold.nii.gz", f"{label}_confounds.tsv"))
+        rows.append((label, f"{label}_bold.nii.gz", ""))
     sheet = folder / "subjects.tsv"
     table = pd.DataFrame(rows, columns=["subject", "func", "confounds"])
     table.to_csv(sheet, sep="\t", index=False)
     config = {"subjects": sheet, "mask": folder / "mask.nii.gz"}
-    seconds, _, output = timed([*snakemake(folder / "run", 1, config), "--dry-run"], work)
-    if "Job stats" not in output:
+    seconds, peak_mb, output = timed([*snakemake(folder / "run", 1, config), "--dry-run"], work)
+    jobs = re.search(r"^total\s+(\d+)$", output, re.MULTILINE)
+    if jobs is None:
         sys.exit(f"the dry run of {n_subjects} subjects planned no job:\n{output[-2000:]}")
-    return seconds
+    return seconds, peak_mb, int(jobs[1])
 
 
 def compare_with_script(group, reference):
@@ -235,17 +242,37 @@ def snakemake(workdir, cores, config, configfiles=(), args=()):
     ]  # fmt: skip
 
 
+def print_planning(work, cohorts=DRY_RUN_COHORTS):
+    """Print the dry run's time, memory and jobs for each cohort size, and their growth."""
+    figures = {n: dry_run(work, n) for n in cohorts}
+    for n, (seconds, peak_mb, n_jobs) in figures.items():
+        print(
+            f"dry run of {n} tiny subjects: {seconds:.1f} s, {n_jobs} jobs, "
+            f"snakemake process peak {peak_mb:.0f} MB"
+        )
+    smallest, largest = min(figures), max(figures)
+    print(
+        f"dry run {largest} / {smallest} subjects: "
+        f"{figures[largest][0] / figures[smallest][0]:.1f}x the time "
+        f"for {largest / smallest:.0f}x the subjects"
+    )
+
+
 def main(argv=None):
     """Run the timings and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="4 subjects, 80 volumes, 4 mm")
     parser.add_argument("--workdir", default="bench-work")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--planning", action="store_true", help="only the dry runs (h)")
     args = parser.parse_args(argv)
     n_subjects, n_volumes, voxel = (4, 80, 4.0) if args.small else (20, 176, 3.0)
     work = Path(args.workdir).resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    if args.planning:
+        print_planning(work)
+        return 0
 
     start = time.perf_counter()
     full = write_cohort(work / "cohort", n_subjects + 1, n_volumes, voxel)
@@ -357,9 +384,7 @@ def main(argv=None):
         f"{per_subject * n_subjects / args.cores:.0f} s"
     )
 
-    for n in (20, 1000):
-        print(f"dry run of {n} tiny subjects: {dry_run_seconds(work, n):.1f} s", end="")
-        print(" (target <= 10 s)" if n == 1000 else "")
+    print_planning(work)
 
     print(f"same regions (index_) as the script: {same_regions}")
     print(f"(e) voxels in the regions: {voxels_before} at threshold 0.5, {voxels_after} at 0.05")

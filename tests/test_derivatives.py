@@ -159,8 +159,6 @@ def test_stale_outputs_are_what_the_configuration_does_not_produce(tmp_path):
         "figures/network-0.png": False,
         "figures/network-7.png": True,
         "figures/matrix_meas-covariance.png": True,
-        f"figures/quality/{run.rsplit('/', 1)[1]}_quality.png": False,
-        "figures/quality/sub-02_task-rest_quality.png": True,
         f"logs/subject_timeseries/{run}.log": False,
         f"logs/subject_timeseries/{gone}.log": True,
         f"benchmarks/reduce_subject/{run2}.tsv": True,

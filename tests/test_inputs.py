@@ -13,7 +13,7 @@ import yaml
 from cohorts import ADHD_FILES
 from helpers import PROJECT, run_file, run_snakemake
 from regions_connectome.denoising import read_confounds
-from regions_connectome.inputs import InputError, demo_subjects, read_sample_sheet
+from regions_connectome.inputs import InputError, demo_subjects, read_grids, read_sample_sheet
 from regions_connectome.synthetic import write_cohort
 
 
@@ -356,3 +356,25 @@ def test_the_source_kind_is_decided_once(tmp_path):
     assert source_kind("adhd") == source_kind("development_fmri") == "fetcher"
     assert source_kind(str(tmp_path)) == "bids"
     assert source_kind(str(tmp_path / "subjects.tsv")) == "sheet"
+
+
+def test_a_header_is_read_again_only_when_its_file_changed(tmp_path):
+    image, cache = tmp_path / "a_bold.nii.gz", tmp_path / "headers.json"
+    affine = np.diag([2.0, 2.0, 2.0, 1.0])
+    nib.Nifti1Image(np.zeros((4, 5, 6, 3), np.float32), affine).to_filename(image)
+    grid = read_grids({"a": image}, cache)["a"]
+    assert grid.shape == (4, 5, 6, 3) and np.allclose(grid.affine, affine)
+    assert grid.zooms[:3] == (2.0, 2.0, 2.0)
+    # an unchanged file is answered from the cache (here altered to tell)
+    saved = json.loads(cache.read_text())
+    saved[str(image.resolve())]["shape"] = [9, 9, 9, 9]
+    cache.write_text(json.dumps(saved))
+    assert read_grids({"a": image}, cache)["a"].shape == (9, 9, 9, 9)
+    # a rewritten file is read again, as without a cache
+    nib.Nifti1Image(np.zeros((4, 5, 6, 7), np.float32), affine).to_filename(image)
+    assert read_grids({"a": image}, cache)["a"].shape == (4, 5, 6, 7)
+    assert read_grids({"a": image})["a"].shape == (4, 5, 6, 7)
+    # an unreadable header is an error naming the input and the file
+    image.write_bytes(b"not an image")
+    error = read_grids({"a": image}, cache)["a"]
+    assert isinstance(error, InputError) and str(image) in str(error)

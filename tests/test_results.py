@@ -97,8 +97,9 @@ def test_long_table_holds_every_matrix(run):
 
 def test_quality_figures_and_provenance(run):
     results = run / "results"
-    for name in [f"sub-{s}_task-rest_quality.png" for s in SUBJECTS] + ["group.png"]:
-        assert (results / "figures" / "quality" / name).read_bytes().startswith(b"\x89PNG")
+    figures = [f"quality/sub-{s}_task-rest_quality.png" for s in SUBJECTS] + ["quality_group.png"]
+    for name in figures:
+        assert (results / "figures" / name).read_bytes().startswith(b"\x89PNG")
     provenance = json.loads((results / "provenance.json").read_text())
     assert provenance["config"]["connectivity_kinds"] == KINDS
     for package in ("python", "snakemake", "nilearn", "numpy", "scikit-learn"):

@@ -257,10 +257,6 @@ def stale_outputs(results, runs, space, seg, kinds, components, dropped=()):
             of_a_run = job.startswith("sub-") and "/" in job  # not the demo's sub-<n>
             if (of_a_run and job not in runs) or (kind and kind[1] not in kinds):
                 stale.append(path)
-    names = {run.rsplit("/", 1)[-1] for run in runs}
-    for path in sorted((results / "figures" / "quality").glob("sub-*_quality.png")):
-        if path.name.removesuffix("_quality.png") not in names:
-            stale.append(path)
     return stale
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from regions_connectome.derivatives import INPUT_COLUMN, LABEL, input_name
@@ -419,7 +421,9 @@ def fetch_dataset(name, data_dir, n_subjects):
     return table, fetcher_participants(phenotypic, list(table.index))
 
 
-def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=None):
+def check_inputs(
+    table, confounds_settings, on_grid_mismatch="stop", exclusions=None, header_cache=None
+):
     """Check every input from headers and confounds, before any job runs.
 
     Parameters
@@ -440,6 +444,9 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
         The config's ``exclusions`` section (:func:`exclusion_reason`):
         subjects that fail a criterion, or whose inputs cannot be used when
         ``unusable`` is ``"exclude"``, are marked instead of stopping the run.
+    header_cache : str or pathlib.Path or None, default=None
+        A JSON file of the images' grids (:func:`read_grids`), so that a later
+        check reads no unchanged header again; None reads every header.
 
     Returns
     -------
@@ -466,7 +473,7 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
     # itertuples keeps each column's values (iterrows would turn a missing
     # confounds file into NaN under pandas 3's string columns).
     rows = sorted(zip(table.index, table.itertuples(index=False), strict=True), key=lambda r: r[0])
-    images = {label: _read_header(label, row.func) for label, row in rows}
+    images = read_grids({label: row.func for label, row in rows}, header_cache)
     reference = _majority_grid(rows, images)
     for label, row in rows:
         try:
@@ -493,14 +500,67 @@ def check_inputs(table, confounds_settings, on_grid_mismatch="stop", exclusions=
     )
 
 
-def _read_header(label, func):
-    """The image's header (nibabel reads no data yet), or the error that names it."""
+class ImageGrid(NamedTuple):
+    """What the checks read of an image's header."""
+
+    shape: tuple
+    affine: np.ndarray
+    zooms: tuple
+
+
+def read_grids(images, cache=None):
+    """Each image's grid from its header, or the error that names it.
+
+    Parameters
+    ----------
+    images : dict of str to str
+        Input label -> its image.
+    cache : str or pathlib.Path or None, default=None
+        JSON file of the grids read before, by path and file status (size,
+        times, inode: :func:`regions_connectome.provenance.file_stamp`): an
+        unchanged image's header is not read again (0.6 ms each, 3 s for 5000
+        images). Rewritten when it changes; None reads every header.
+
+    Returns
+    -------
+    dict of str to ImageGrid or InputError
+    """
     import nibabel as nib
 
-    try:
-        return nib.load(func)
-    except Exception as error:  # nibabel raises several kinds on a bad header
-        return InputError(f"{input_name(label)}: cannot read the image {func}: {error}")
+    from regions_connectome.io import read_json, write_json
+    from regions_connectome.provenance import file_stamp
+
+    known = read_json(cache, if_missing={}) if cache else {}
+    kept, grids = {}, {}
+    for label, func in images.items():
+        key = str(Path(func).resolve())
+        try:
+            stamp = list(file_stamp(func))
+        except OSError as error:
+            grids[label] = InputError(f"{input_name(label)}: cannot read the image {func}: {error}")
+            continue
+        entry = known.get(key)
+        if entry is None or entry["stamp"] != stamp:
+            try:
+                header = nib.load(func).header
+            except Exception as error:  # nibabel raises several kinds on a bad header
+                grids[label] = InputError(
+                    f"{input_name(label)}: cannot read the image {func}: {error}"
+                )
+                continue
+            entry = {
+                "stamp": stamp,
+                "shape": [int(n) for n in header.get_data_shape()],
+                "affine": header.get_best_affine().tolist(),
+                "zooms": [float(z) for z in header.get_zooms()],
+            }
+        kept[key] = entry
+        grids[label] = ImageGrid(
+            tuple(entry["shape"]), np.array(entry["affine"]), tuple(entry["zooms"])
+        )
+    if cache and kept != known:
+        write_json(kept, cache)
+    return grids
 
 
 def _majority_grid(rows, images):
@@ -540,7 +600,7 @@ def _same_images(table):
 def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatch):
     """One input's checks (see :func:`check_inputs`).
 
-    ``img`` is its :func:`_read_header`.
+    ``img`` is its grid (:func:`read_grids`).
 
     Returns
     -------
@@ -550,8 +610,6 @@ def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatc
     denoising : regions_connectome.denoising.Denoising or None
         Its confounds as configured (None when they are not checked).
     """
-    import numpy as np
-
     from regions_connectome.denoising import ConfoundsError, select_confounds
 
     if isinstance(img, InputError):
@@ -566,7 +624,7 @@ def _check_input(label, row, img, reference, confounds_settings, on_grid_mismatc
         reference = (label, row.func, img)
     differs = not same_grid(img, reference[2])
     if differs and on_grid_mismatch == "stop":
-        zooms = np.round(img.header.get_zooms()[:3], 3).tolist()
+        zooms = np.round(img.zooms[:3], 3).tolist()
         raise InputError(
             f"{input_name(label)}: image {row.func} is not on the grid of "
             f"{input_name(reference[0])} ({reference[1]}): shape {shape[:3]} and voxel size "
@@ -792,7 +850,13 @@ def resolve_inputs(config, main_process=True, folder=".snakemake/regions_connect
         # the confounds too when it must find whom to exclude.
         excluding = asks_exclusions(exclusions)
         confounds = config["confounds"] if main_process or excluding else None
-        table = check_inputs(table, confounds, config["inputs"]["grid_mismatch"], exclusions)
+        table = check_inputs(
+            table,
+            confounds,
+            config["inputs"]["grid_mismatch"],
+            exclusions,
+            Path(folder, "headers.json") if main_process else None,
+        )
         if main_process:
             write_inputs_table(table, saved)
     included, _ = split_exclusions(table)

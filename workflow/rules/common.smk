@@ -224,12 +224,46 @@ def smoothed_data(wildcards):
     return SMOOTHED.format(run=wildcards.run)
 
 
-# A run's matrix of one connectivity kind, and its sidecar; and every run's.
+# A run's matrix of one connectivity kind (.tsv), and its sidecar (.json).
 RELMAT = f"{RUN_REGIONS}_meas-{{kind}}_relmat"
-subject_relmats = expand(f"{RELMAT}.tsv", run=RUN_PREFIX.values(), kind="{kind}")
-subject_relmat_sidecars = expand(
-    f"{RELMAT}.json", run=RUN_PREFIX.values(), kind="{kind}"
-)
+# The folder of the runs' quality figures, <run's name>_quality.png each.
+QUALITY_FIGURES = "results/figures/quality"
+
+
+def quality_figures():
+    """Input label -> its run's quality figure."""
+    return {
+        label: f"{QUALITY_FIGURES}/{Path(prefix).name}_quality.png"
+        for label, prefix in RUN_PREFIX.items()
+    }
+
+
+def requested_files(wildcards):
+    """Every file rule all asks for, the runs' quality figures one by one."""
+    files = []
+    for item in rules.all.input:
+        files.extend(item(wildcards) if callable(item) else [item])
+    figures = list(quality_figures().values())
+    return sorted(
+        {str(path) for path in files if path != QUALITY_FIGURES} | set(figures)
+    )
+
+
+def every_run(patterns, **wildcards):
+    """An input function: ``patterns`` for every run of the group stages.
+
+    ``wildcards`` fill other wildcards (e.g. ``kind``); those left are the
+    job's. A function, not a list: Snakemake hashes a rule's list input once
+    per file it holds when the rule also reads another rule's output, which
+    made planning quadratic in the runs.
+    """
+
+    def files(job_wildcards):
+        return expand(
+            patterns, run=RUN_PREFIX.values(), **wildcards, allow_missing=True
+        )
+
+    return files
 
 
 def all_confounds(wildcards):

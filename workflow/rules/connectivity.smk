@@ -39,8 +39,8 @@ rule subject_timeseries:
 
 rule group_connectivity:
     input:
-        relmats=subject_relmats,
-        sidecars=subject_relmat_sidecars,
+        relmats=every_run(f"{RELMAT}.tsv"),
+        sidecars=every_run(f"{RELMAT}.json"),
         regions=REGIONS.regions,
     output:
         group="results/group/meas-{kind}_relmat.tsv",
@@ -68,16 +68,12 @@ rule group_connectivity:
 # matrix and the group reference.
 rule tangent_connectivity:
     input:
-        timeseries=expand(
-            rules.subject_timeseries.output.timeseries, run=RUN_PREFIX.values()
-        ),
-        sidecars=expand(
-            rules.subject_timeseries.output.sidecar, run=RUN_PREFIX.values()
-        ),
+        timeseries=every_run(rules.subject_timeseries.output.timeseries),
+        sidecars=every_run(rules.subject_timeseries.output.sidecar),
         regions=REGIONS.regions,
     output:
-        relmats=expand(subject_relmats, kind="tangent"),
-        sidecars=expand(subject_relmat_sidecars, kind="tangent"),
+        relmats=expand(f"{RELMAT}.tsv", run=RUN_PREFIX.values(), kind="tangent"),
+        sidecars=expand(f"{RELMAT}.json", run=RUN_PREFIX.values(), kind="tangent"),
         group="results/group/meas-tangent_relmat.tsv",
         group_sidecar="results/group/meas-tangent_relmat.json",
     log:
@@ -99,8 +95,8 @@ rule tangent_connectivity:
 
 rule connectivity_table:
     input:
-        relmats=expand(subject_relmats, kind=KINDS),
-        sidecars=expand(subject_relmat_sidecars, kind=KINDS),
+        relmats=every_run(f"{RELMAT}.tsv", kind=KINDS),
+        sidecars=every_run(f"{RELMAT}.json", kind=KINDS),
     output:
         table="results/group/relmats_long.tsv",
     log:
@@ -120,9 +116,7 @@ rule connectivity_table:
 # The fraction of each region's voxels with signal, per subject.
 rule coverage_table:
     input:
-        sidecars=expand(
-            rules.subject_timeseries.output.sidecar, run=RUN_PREFIX.values()
-        ),
+        sidecars=every_run(rules.subject_timeseries.output.sidecar),
         table=REGIONS.table,
     output:
         table="results/group/coverage.tsv",

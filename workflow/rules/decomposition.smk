@@ -71,7 +71,7 @@ rule reduce_subject:
 
 rule decompose:
     input:
-        reduced=expand(rules.reduce_subject.output.reduced, run=RUN_PREFIX.values()),
+        reduced=every_run(rules.reduce_subject.output.reduced),
         mask=rules.group_mask.output.mask,
     output:
         components="results/group/components.nii.gz",

@@ -146,8 +146,8 @@ rule plot_connectome:
 rule plot_quality:
     input:
         confounds=all_confounds,
-        relmats=expand(subject_relmats, kind="correlation"),
-        sidecars=expand(subject_relmat_sidecars, kind="correlation"),
+        relmats=every_run(f"{RELMAT}.tsv", kind="correlation"),
+        sidecars=every_run(f"{RELMAT}.json", kind="correlation"),
         group="results/group/meas-correlation_relmat.tsv",
         qcfc_table=rules.qcfc.output.table,
         qcfc_summary=rules.qcfc.output.summary,
@@ -159,18 +159,19 @@ rule plot_quality:
             caption="../report/qcfc.rst",
             labels={"figure": "QC-FC"},
         ),
-        subjects=[
-            report(
-                f"results/figures/quality/{Path(RUN_PREFIX[subject]).name}_quality.png",
-                category="Quality",
-                subcategory="Subjects",
-                caption="../report/quality_subject.rst",
-                labels={"subject": subject},
-            )
-            for subject in INCLUDED.index
-        ],
+        # One figure per run, in a folder: as files of their own, every
+        # run's figure asked of a job that reads every run's files would make
+        # planning quadratic in the runs.
+        runs=report(
+            directory(QUALITY_FIGURES),
+            patterns=["{name}_quality.png"],
+            category="Quality",
+            subcategory="Subjects",
+            caption="../report/quality_subject.rst",
+            labels={"run": "{name}"},
+        ),
         group=report(
-            "results/figures/quality/group.png",
+            "results/figures/quality_group.png",
             category="Quality",
             subcategory="Group",
             caption="../report/quality_group.rst",
@@ -188,6 +189,7 @@ rule plot_quality:
         runtime=20,
     params:
         subjects=subject_files(),
+        figures=quality_figures(),
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_quality.py"

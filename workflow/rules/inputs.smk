@@ -131,7 +131,7 @@ rule inputs_ledger:
     params:
         records=LEDGER,
         # the files rule all asks for: known once every rule is defined
-        outputs=lambda wildcards: sorted(map(str, rules.all.input)),
+        outputs=requested_files,
         prefixes=RUN_PREFIX,
     script:
         "../scripts/inputs_ledger.py"

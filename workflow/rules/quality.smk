@@ -3,7 +3,7 @@
 
 rule qc_table:
     input:
-        qc=expand(rules.subject_timeseries.output.qc, run=RUN_PREFIX.values()),
+        qc=every_run(rules.subject_timeseries.output.qc),
     output:
         table="results/group/qc.tsv",
     log:
@@ -24,8 +24,8 @@ rule qc_table:
 # across the group's units between connectivity and mean framewise displacement.
 rule qcfc:
     input:
-        relmats=expand(subject_relmats, kind="correlation"),
-        sidecars=expand(subject_relmat_sidecars, kind="correlation"),
+        relmats=every_run(f"{RELMAT}.tsv", kind="correlation"),
+        sidecars=every_run(f"{RELMAT}.json", kind="correlation"),
         qc=rules.qc_table.output.table,
         regions=REGIONS.table,
     output:

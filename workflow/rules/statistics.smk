@@ -53,8 +53,8 @@ rule edge_statistics:
     input:
         design=rules.statistics_design.output.table,
         design_sidecar=rules.statistics_design.output.sidecar,
-        relmats=subject_relmats,
-        sidecars=subject_relmat_sidecars,
+        relmats=every_run(f"{RELMAT}.tsv"),
+        sidecars=every_run(f"{RELMAT}.json"),
         regions=REGIONS.table,
     output:
         t=f"{EDGE_STATISTIC}_stat-t_relmat.tsv",

@@ -1,5 +1,7 @@
 """Quality figures: each subject's motion and matrix, the group's spread, QC-FC."""
 
+from pathlib import Path
+
 from regions_connectome.job import start
 
 start(snakemake, uses=("matplotlib.pyplot",))
@@ -16,7 +18,9 @@ from regions_connectome.quality import qc_confounds
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 matrices = {subject: read_tsv(path) for (subject, _), path in relmat_keys(inputs.relmats)}
-for (label, files), path in zip(params.subjects.items(), output.subjects, strict=True):
+Path(output.runs).mkdir(parents=True, exist_ok=True)
+for label, files in params.subjects.items():
+    path = params.figures[label]
     with or_why_not(path):
         confounds = qc_confounds(files["confounds"]) if files["confounds"] else None
         plot_subject_quality(label, confounds, matrices[label], path, dpi=params.dpi)
