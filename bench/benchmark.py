@@ -12,7 +12,8 @@ voxels at 3 mm, 176 volumes; ``--small`` for a quick one), then times
 (e) the workflow of (b) after ``regions.threshold`` changed;
 (f) the workflow cold with the regions of (b) applied (``regions.apply``);
 (g) the workflow of (f) after adding one subject;
-(h) dry runs of 1000, 2000 and 5000 tiny subjects (planning: parse and DAG).
+(h) dry runs of 1000, 2000 and 5000 tiny subjects (planning: parse and DAG),
+    with the EPI mask and with a mask file.
 
 It prints wall time and peak memory (``/usr/bin/time -v``; for the workflow
 also the largest job's ``max_rss`` from the ``benchmark:`` files), the ratios
@@ -174,13 +175,13 @@ def subject_compute_seconds(func, confounds, mask, regions):
     return seconds
 
 
-def dry_run(work, n_subjects):
+def dry_run(work, n_subjects, fixed_mask=False):
     """A dry run of the whole workflow on ``n_subjects`` tiny subjects.
 
-    What every ``snakemake`` call (and every cluster job) pays to parse the
-    workflow and plan its jobs. One tiny image (20x24x20 voxels, 40 volumes)
-    hard-linked under each subject's name in a sample sheet, no confounds; a
-    fixed mask.
+    What every ``snakemake`` call pays to parse the workflow and plan its
+    jobs. One tiny image (20x24x20 voxels, 40 volumes) hard-linked under each
+    subject's name in a sample sheet, no confounds; the default EPI mask (three
+    jobs per subject) or a mask file (two).
 
     Returns
     -------
@@ -190,23 +191,24 @@ def dry_run(work, n_subjects):
     import nibabel as nib
 
     folder = work / f"dry-{n_subjects}"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    image = folder / "image.nii.gz"
-    nib.Nifti1Image(rng.normal(size=(20, 24, 20, 40)).astype(np.float32), np.eye(4)).to_filename(
-        image
-    )
-    nib.Nifti1Image(np.ones((20, 24, 20), np.uint8), np.eye(4)).to_filename(folder / "mask.nii.gz")
-    rows = []
-    for k in range(n_subjects):
-        label = f"s{k:04d}"
-        os.link(image, folder / f"{label}_bold.nii.gz")
-        rows.append((label, f"{label}_bold.nii.gz", ""))
-    sheet = folder / "subjects.tsv"
-    table = pd.DataFrame(rows, columns=["subject", "func", "confounds"])
-    table.to_csv(sheet, sep="\t", index=False)
-    config = {"subjects": sheet, "mask": folder / "mask.nii.gz"}
-    seconds, peak_mb, output = timed([*snakemake(folder / "run", 1, config), "--dry-run"], work)
+    sheet, mask = folder / "subjects.tsv", folder / "mask.nii.gz"
+    if not sheet.is_file():
+        folder.mkdir()
+        rng = np.random.default_rng(0)
+        image = folder / "image.nii.gz"
+        data = rng.normal(size=(20, 24, 20, 40)).astype(np.float32)
+        nib.Nifti1Image(data, np.eye(4)).to_filename(image)
+        nib.Nifti1Image(np.ones((20, 24, 20), np.uint8), np.eye(4)).to_filename(mask)
+        rows = []
+        for k in range(n_subjects):
+            label = f"s{k:04d}"
+            os.link(image, folder / f"{label}_bold.nii.gz")
+            rows.append((label, f"{label}_bold.nii.gz", ""))
+        table = pd.DataFrame(rows, columns=["subject", "func", "confounds"])
+        table.to_csv(sheet, sep="\t", index=False)
+    config = {"subjects": sheet} | ({"mask": mask} if fixed_mask else {})
+    run = folder / ("run-mask" if fixed_mask else "run-epi")
+    seconds, peak_mb, output = timed([*snakemake(run, 1, config), "--dry-run"], work)
     jobs = re.search(r"^total\s+(\d+)$", output, re.MULTILINE)
     if jobs is None:
         sys.exit(f"the dry run of {n_subjects} subjects planned no job:\n{output[-2000:]}")
@@ -243,19 +245,20 @@ def snakemake(workdir, cores, config, configfiles=(), args=()):
 
 
 def print_planning(work, cohorts=DRY_RUN_COHORTS):
-    """Print the dry run's time, memory and jobs for each cohort size, and their growth."""
-    figures = {n: dry_run(work, n) for n in cohorts}
-    for n, (seconds, peak_mb, n_jobs) in figures.items():
+    """Print the dry runs' time, memory and jobs for each cohort size, and their growth."""
+    for fixed_mask in (False, True):
+        figures = {n: dry_run(work, n, fixed_mask) for n in cohorts}
+        for n, (seconds, peak_mb, n_jobs) in figures.items():
+            print(
+                f"dry run of {n} tiny subjects, {'a mask file' if fixed_mask else 'EPI mask'}: "
+                f"{seconds:.1f} s, {n_jobs} jobs, snakemake process peak {peak_mb:.0f} MB"
+            )
+        smallest, largest = min(figures), max(figures)
         print(
-            f"dry run of {n} tiny subjects: {seconds:.1f} s, {n_jobs} jobs, "
-            f"snakemake process peak {peak_mb:.0f} MB"
+            f"  {largest} / {smallest} subjects: "
+            f"{figures[largest][0] / figures[smallest][0]:.1f}x the time "
+            f"for {largest / smallest:.0f}x the subjects"
         )
-    smallest, largest = min(figures), max(figures)
-    print(
-        f"dry run {largest} / {smallest} subjects: "
-        f"{figures[largest][0] / figures[smallest][0]:.1f}x the time "
-        f"for {largest / smallest:.0f}x the subjects"
-    )
 
 
 def main(argv=None):
