@@ -159,6 +159,8 @@ def test_stale_outputs_are_what_the_configuration_does_not_produce(tmp_path):
         "figures/network-0.png": False,
         "figures/network-7.png": True,
         "figures/matrix_meas-covariance.png": True,
+        f"checks/{run}.json": False,
+        f"checks/{gone}.json": True,
         f"logs/subject_timeseries/{run}.log": False,
         f"logs/subject_timeseries/{gone}.log": True,
         f"benchmarks/reduce_subject/{run2}.tsv": True,

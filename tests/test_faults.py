@@ -6,6 +6,7 @@ the files it leaves with those of an uninterrupted clean run, byte for byte.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cohorts import SMALL_DEMO
@@ -164,6 +166,82 @@ def test_a_subject_without_signal_stops_with_its_name(tmp_path):
     process = run_snakemake(tmp_path, config={"subjects": str(sheet)}, check=False)
     assert process.returncode != 0
     assert f"subject 03: image {flat} has no signal" in process.stdout
+
+
+def _break_runs(folder):
+    """Damage three runs of a written cohort where only their data show it.
+
+    Their headers stay readable, so the checks before any job pass them:
+    sub-02 is truncated, sub-03 has NaN in two volumes of one voxel, sub-04
+    is a checkerboard whose EPI mask is empty. Returns their images.
+    """
+    import nibabel as nib
+    import numpy as np
+
+    truncated, damaged, maskless = (folder / f"sub-0{k}_bold.nii.gz" for k in (2, 3, 4))
+    raw = truncated.read_bytes()
+    truncated.write_bytes(raw[: len(raw) // 2])
+    img = nib.load(damaged)
+    data = np.asanyarray(img.dataobj).copy()
+    data[10, 10, 10, 3:5] = np.nan
+    nib.Nifti1Image(data, img.affine, img.header).to_filename(damaged)
+    board = np.where(np.indices(img.shape[:3]).sum(axis=0) % 2 == 0, 200.0, 100.0)
+    noise = np.random.default_rng(0).normal(0, 1, img.shape)
+    checkerboard = (board[..., None] + noise).astype(np.float32)
+    nib.Nifti1Image(checkerboard, img.affine, img.header).to_filename(maskless)
+    return truncated, damaged, maskless
+
+
+def test_a_run_whose_data_fail_is_left_out_with_unusable_exclude(tmp_path):
+    """A real run: three of five runs fail on their data, the other two go on.
+
+    exclusions.tsv, the ledger, the group sidecars, the methods text and the
+    provenance say who was left out and why; a second call has nothing to do.
+    """
+    sheet = write_cohort(tmp_path / "cohort", n_subjects=5)
+    truncated, damaged, maskless = _break_runs(tmp_path / "cohort")
+    workdir = tmp_path / "exclude"
+    workdir.mkdir()
+    config = {"subjects": str(sheet), "exclusions": {"unusable": "exclude"}}
+    run_snakemake(workdir, config=config)
+    results = workdir / "results"
+    table = pd.read_csv(results / "group" / "exclusions.tsv", sep="\t", dtype=str)
+    reasons = dict(zip(table["input"], table["reason"], strict=True))
+    assert reasons["02"].startswith(f"unusable: subject 02: cannot read the image {truncated}")
+    assert reasons["03"].startswith(f"unusable: subject 03: image {damaged} has NaN")
+    assert reasons["04"].startswith(f"unusable: subject 04 ({maskless}): the EPI mask is empty")
+    assert sorted(reasons) == ["02", "03", "04"]
+    group = json.loads((results / "group" / "meas-correlation_relmat.json").read_text())
+    assert group["InputLabels"] == ["01", "05"]
+    for left_out in ("02", "03", "04"):
+        assert not (results / f"sub-{left_out}").exists()
+    figures = sorted(p.name for p in (results / "figures" / "quality").glob("*.png"))
+    assert figures == ["sub-01_task-rest_quality.png", "sub-05_task-rest_quality.png"]
+    ledger = pd.read_csv(results / "group" / "inputs.tsv", sep="\t", dtype=str)
+    status = dict(zip(ledger["input"], ledger["status"], strict=True))
+    assert status == {"01": "included", "02": "excluded", "03": "excluded",
+                      "04": "excluded", "05": "included"}  # fmt: skip
+    methods = (results / "methods.md").read_text()
+    assert "3 further input(s) were excluded" in methods and "EPI mask is empty" in methods
+    record = json.loads((results / "provenance.json").read_text())
+    assert set(record["excluded"]) == {"02", "03", "04"}
+    assert set(record["inputs"]) == {"01", "05"}
+    again = run_snakemake(workdir, "--dry-run", config=config)
+    assert "Nothing to be done" in again.stdout
+    assert not leftovers(workdir)
+
+
+def test_a_run_whose_data_fail_stops_the_run_by_default(tmp_path):
+    sheet = write_cohort(tmp_path / "cohort", n_subjects=5)
+    truncated, damaged, maskless = _break_runs(tmp_path / "cohort")
+    config = {"subjects": str(sheet)}
+    process = run_snakemake(tmp_path, "--keep-going", config=config, check=False)
+    assert process.returncode != 0
+    assert f"subject 02: cannot read the image {truncated}" in process.stdout
+    assert f"subject 03: image {damaged} has NaN" in process.stdout
+    assert f"subject 04 ({maskless}): the EPI mask is empty" in process.stdout
+    assert not (tmp_path / "results" / "group" / "components.nii.gz").exists()
+    assert not leftovers(tmp_path)
 
 
 def test_memory_grows_with_each_retry(clean_run, tmp_path):

@@ -158,7 +158,7 @@ def test_the_package_modules_of_per_subject_jobs_do_not_import_nilearn():
         "import regions_connectome.niimg, regions_connectome.signals, regions_connectome.io,"
         " regions_connectome.decomposition, regions_connectome.connectivity,"
         " regions_connectome.denoising, regions_connectome.quality,"
-        " regions_connectome.derivatives;"
+        " regions_connectome.derivatives, regions_connectome.exclusions;"
         "heavy = {'nilearn', 'sklearn', 'pandas', 'matplotlib'} & set(sys.modules);"
         "print(sorted(heavy))"
     )

@@ -86,6 +86,10 @@ def make_estimator(method, params, mask=None):
     return estimator(mask=mask, **kwargs)
 
 
+class EmptyMaskError(ValueError):
+    """A subject's EPI mask without a voxel: its image cannot give the group mask."""
+
+
 def compute_subject_epi_mask(func_img, source="the image"):
     """One subject's EPI mask, as ``compute_multi_epi_mask`` makes it per subject.
 
@@ -105,7 +109,7 @@ def compute_subject_epi_mask(func_img, source="the image"):
 
     Raises
     ------
-    ValueError
+    EmptyMaskError
         If the mask is empty (nilearn only warns, and the group mask would
         silently lose the subject).
     """
@@ -115,7 +119,7 @@ def compute_subject_epi_mask(func_img, source="the image"):
 
     mask = epi_mask(np.asanyarray(func_img.dataobj))
     if not mask.any():
-        raise ValueError(
+        raise EmptyMaskError(
             f"{source}: the EPI mask is empty (no voxel survives nilearn's "
             "compute_epi_mask thresholds): is this a preprocessed BOLD image, not "
             "detrended or masked already? Give a mask file (mask: path) or leave "

@@ -38,6 +38,7 @@ LEARNED_SEG = {"dictlearning": "DictLearning", "canica": "CanICA"}
 # sourcedata/, where the demo cohort is written, is ignored by BIDS tools).
 BIDSIGNORE = (
     ".stale/",
+    "checks/",
     "group/",
     "figures/",
     "logs/",
@@ -257,6 +258,10 @@ def stale_outputs(results, runs, space, seg, kinds, components, dropped=()):
             of_a_run = job.startswith("sub-") and "/" in job  # not the demo's sub-<n>
             if (of_a_run and job not in runs) or (kind and kind[1] not in kinds):
                 stale.append(path)
+    # the runs' checks (exclusions: unusable: exclude): checks/<run>.json
+    for path in sorted((results / "checks").glob("sub-*/**/*.json")):
+        if path.relative_to(results / "checks").with_suffix("").as_posix() not in runs:
+            stale.append(path)
     return stale
 
 

@@ -4,12 +4,13 @@ A subject is excluded instead of stopping the run when the config asks for it:
 too few volumes kept after scrubbing, too much motion, or files that cannot be
 used. The inputs keep every subject with an ``excluded`` reason (None for the
 included), so that the ledger, the provenance and ``exclusions.tsv`` account
-for each.
+for each. What only the image's data can show (damaged data, an empty EPI
+mask) is found by each run's check job (:func:`unusable_data`) and added to
+``exclusions.tsv`` (:func:`checked_exclusions`), from which the group stages
+take their runs.
 """
 
 from __future__ import annotations
-
-import pandas as pd
 
 
 def asks_exclusions(exclusions):
@@ -120,8 +121,70 @@ def exclusions_table(excluded):
         Columns ``input`` (the label), ``func``, ``confounds``, ``reason`` (a header
         only when nobody is excluded).
     """
+    import pandas as pd
+
     from regions_connectome.derivatives import INPUT_COLUMN
 
     columns = [INPUT_COLUMN, "func", "confounds", "reason"]
     rows = [{INPUT_COLUMN: label} | record for label, record in excluded.items()]
     return pd.DataFrame(rows, columns=columns)
+
+
+def unusable_data(func, label, epi_mask=True):
+    """Why a run's image data cannot be used, or None: what its jobs would stop on.
+
+    Reads the image once, as the run's jobs do: a file that cannot be read
+    whole (truncated, corrupt), not 4D, without signal or with non-finite
+    values in some volumes of a voxel (:func:`regions_connectome.niimg.load_functional`),
+    or, for the EPI group mask, an empty EPI mask
+    (:func:`regions_connectome.decomposition.compute_subject_epi_mask`).
+
+    Parameters
+    ----------
+    func : str or pathlib.Path
+        The run's 4D image.
+    label : str
+        Its input label, for the message.
+    epi_mask : bool, default=True
+        Whether the group mask is made from the subjects' EPI masks.
+
+    Returns
+    -------
+    str or None
+        The message the run's job would stop with, naming the subject and file.
+    """
+    from regions_connectome.decomposition import EmptyMaskError, compute_subject_epi_mask
+    from regions_connectome.derivatives import input_name
+    from regions_connectome.niimg import UnreadableImageError, load_functional
+
+    try:
+        img = load_functional(func, label)
+        if epi_mask:
+            compute_subject_epi_mask(img, f"{input_name(label)} ({func})")
+    except (UnreadableImageError, EmptyMaskError) as error:
+        return str(error)
+    return None
+
+
+def checked_exclusions(checks, subjects):
+    """The runs their check found unusable, as records of the exclusions table.
+
+    Parameters
+    ----------
+    checks : iterable of dict
+        Each run's check (``InputLabel``, ``Reason``: None when usable).
+    subjects : dict of str to dict
+        Input label -> ``func`` and ``confounds``.
+
+    Returns
+    -------
+    dict of str to dict
+        Input label -> ``func``, ``confounds`` and ``reason`` (``unusable: ...``,
+        as the checks before any job word it), for :func:`exclusions_table`.
+    """
+    return {
+        check["InputLabel"]: subjects[check["InputLabel"]]
+        | {"reason": f"unusable: {check['Reason']}"}
+        for check in checks
+        if check["Reason"] is not None
+    }

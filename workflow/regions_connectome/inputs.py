@@ -920,6 +920,14 @@ def check_settings_for_inputs(config, included):
             f"mean is its reference); {len(included)} left after exclusions. Remove tangent "
             "or add subjects"
         )
+    if "tangent" in config["connectivity_kinds"] and config["exclusions"]["unusable"] == "exclude":
+        # the tangent job writes every run's matrix, so its files are fixed
+        # before any job, while the runs' checks decide who is in the group
+        raise InputError(
+            "connectivity_kinds: tangent cannot be computed with exclusions.unusable: exclude "
+            "(the runs its job writes must be known before the runs' checks). Remove tangent, "
+            "or set unusable: stop and leave unusable inputs out of the sample sheet"
+        )
 
 
 def check_applied_regions(path, names_path=None):

@@ -13,6 +13,7 @@ from regions_connectome.decomposition import (
     estimator_keys,
 )
 from regions_connectome.derivatives import (
+    INPUT_COLUMN,
     RUN_PATTERN,
     output_entities,
     participant_of,
@@ -57,6 +58,9 @@ SUBJECT_KINDS = [
 INPUT_SOURCE = source_kind(config["subjects"])
 # Whether the config asks to exclude subjects rather than stop.
 EXCLUDING = asks_exclusions(config["exclusions"])
+# Whether a run whose image data its jobs could not use is left out rather
+# than stopping the run: each run's data are then checked by a job first.
+CHECKING = config["exclusions"]["unusable"] == "exclude"
 # A regions image to apply, or None: the regions are learned from the cohort.
 APPLIED = config["regions"]["apply"]
 COMPONENTS = [] if APPLIED else range(config["decomposition"]["n_components"])
@@ -97,6 +101,8 @@ SEG = seg_label(config["regions"], config["decomposition"]["method"])
 RUN_FILES = "results/{run}"
 RUN = f"{RUN_FILES}{output_entities(SPACE)}"
 RUN_REGIONS = f"{RUN_FILES}{output_entities(SPACE, SEG)}"
+# Whether a run's image data can be used (exclusions: unusable: exclude).
+CHECK = "results/checks/{run}.json"
 # A run's smoothed data in the mask, kept by its reduction (keep_smoothed_data)
 # for its timeseries.
 SMOOTHED = f"{RUN}_desc-smoothed_bold.npz"
@@ -185,9 +191,7 @@ def group_mask_inputs(wildcards):
     """What the group mask is made from, per the ``mask`` option."""
     if config["mask"] == "epi":
         return {
-            "subject_masks": expand(
-                rules.subject_epi_mask.output.mask, run=RUN_PREFIX.values()
-            )
+            "subject_masks": every_run(rules.subject_epi_mask.output.mask)(wildcards)
         }
     reference = {"reference": reference_func()}
     if config["mask"] == "template":
@@ -230,11 +234,11 @@ RELMAT = f"{RUN_REGIONS}_meas-{{kind}}_relmat"
 QUALITY_FIGURES = "results/figures/quality"
 
 
-def quality_figures():
-    """Input label -> its run's quality figure."""
+def quality_figures(wildcards=None):
+    """Input label -> its run's quality figure, for the runs of the group stages."""
     return {
         label: f"{QUALITY_FIGURES}/{Path(prefix).name}_quality.png"
-        for label, prefix in RUN_PREFIX.items()
+        for label, prefix in group_runs().items()
     }
 
 
@@ -249,6 +253,32 @@ def requested_files(wildcards):
     )
 
 
+def checked_out():
+    """Input label -> why its run was left out by its check (``CHECKING``).
+
+    Known once the ``exclusions`` checkpoint has read every run's check; the
+    input functions that ask wait for it.
+    """
+    if not CHECKING:
+        return {}
+    table = pd.read_csv(checkpoints.exclusions.get().output.table, sep="\t", dtype=str)
+    reasons = dict(zip(table[INPUT_COLUMN], table["reason"]))
+    return {label: reasons[label] for label in RUN_PREFIX if label in reasons}
+
+
+def group_runs():
+    """Input label -> run prefix of the runs the group stages use."""
+    left_out = checked_out()
+    return {
+        label: prefix for label, prefix in RUN_PREFIX.items() if label not in left_out
+    }
+
+
+def exclusions_if_checking(wildcards):
+    """The exclusions table, for rules whose params depend on it (``CHECKING``)."""
+    return rules.exclusions.output.table if CHECKING else []
+
+
 def every_run(patterns, **wildcards):
     """An input function: ``patterns`` for every run of the group stages.
 
@@ -260,28 +290,80 @@ def every_run(patterns, **wildcards):
 
     def files(job_wildcards):
         return expand(
-            patterns, run=RUN_PREFIX.values(), **wildcards, allow_missing=True
+            patterns, run=group_runs().values(), **wildcards, allow_missing=True
         )
 
     return files
 
 
-def all_confounds(wildcards):
-    """Every subject's confounds file (subjects without one are skipped)."""
-    return [c for c in INCLUDED["confounds"] if c is not None]
+def every_check(wildcards):
+    """Every included run's check, when the config asks for checks."""
+    return expand(CHECK, run=RUN_PREFIX.values()) if CHECKING else []
+
+
+def group_confounds(wildcards):
+    """The confounds files of the runs of the group stages (runs without one skipped)."""
+    confounds = INCLUDED["confounds"]
+    return [confounds[label] for label in group_runs() if confounds[label] is not None]
 
 
 def all_inputs(wildcards):
-    """Every subject's image and confounds file."""
-    return list(INCLUDED["func"]) + all_confounds(wildcards)
+    """Every included subject's image and confounds file."""
+    return list(INCLUDED["func"]) + [c for c in INCLUDED["confounds"] if c is not None]
 
 
-def subject_files():
-    """Subject label -> its func and confounds paths (for the provenance)."""
+def subject_files(labels=None):
+    """Subject label -> its func and confounds paths, of ``labels`` (default: every
+    included subject)."""
+    rows = INCLUDED if labels is None else INCLUDED.loc[list(labels)]
     return {
         label: {"func": row.func, "confounds": row.confounds}
-        for label, row in zip(INCLUDED.index, INCLUDED.itertuples(index=False))
+        for label, row in zip(rows.index, rows.itertuples(index=False))
     }
+
+
+def group_subjects(wildcards):
+    """Subject label -> its files, for the runs of the group stages."""
+    return subject_files(group_runs())
+
+
+def group_labels(wildcards):
+    """The input labels of the runs of the group stages, in the inputs' order."""
+    return list(group_runs())
+
+
+def group_participants(wildcards):
+    """The participants of the runs of the group stages, in the inputs' order."""
+    return list(dict.fromkeys(map(participant_of, group_runs())))
+
+
+def group_volumes(wildcards):
+    """Input label -> its volumes, for the runs of the group stages."""
+    return {label: int(INCLUDED.loc[label, "n_volumes"]) for label in group_runs()}
+
+
+def all_excluded(wildcards):
+    """Subject label -> its files and why it was excluded: before any job, and by
+    its check."""
+    checked = {
+        label: subject_files([label])[label] | {"reason": reason}
+        for label, reason in checked_out().items()
+    }
+    return excluded_subjects() | checked
+
+
+def ledger_records(wildcards):
+    """What became of every input, with the runs left out by their check."""
+    left_out = checked_out()
+    return [
+        record
+        | (
+            {"status": "excluded", "reason": left_out[record[INPUT_COLUMN]]}
+            if record[INPUT_COLUMN] in left_out
+            else {}
+        )
+        for record in LEDGER
+    ]
 
 
 def excluded_subjects():
@@ -355,6 +437,14 @@ def set_aside_stale_outputs():
         for suffix in unused
     ]
     dropped += [] if EXCLUDING else ["group/exclusions.tsv"]
+    dropped += (
+        []
+        if CHECKING
+        else [
+            str(p.relative_to("results"))
+            for p in Path("results/checks").rglob("*.json")
+        ]
+    )
     dropped += [] if DEMO_RECOVERY else ["group/demo_recovery.tsv"]
     if APPLIED:
         dropped += [

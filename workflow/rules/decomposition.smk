@@ -93,7 +93,7 @@ rule decompose:
     params:
         # The components depend on the order of the subjects' data: a
         # reordered sample sheet reruns the decomposition and all after it.
-        subjects=list(INCLUDED.index),
+        subjects=group_labels,
         method=config["decomposition"]["method"],
         decomposition=pick(
             "decomposition", estimator_keys(config["decomposition"]["method"])

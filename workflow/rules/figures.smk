@@ -145,7 +145,7 @@ rule plot_connectome:
 # framewise displacement, and its dependence on distance) with its numbers.
 rule plot_quality:
     input:
-        confounds=all_confounds,
+        confounds=group_confounds,
         relmats=every_run(f"{RELMAT}.tsv", kind="correlation"),
         sidecars=every_run(f"{RELMAT}.json", kind="correlation"),
         group="results/group/meas-correlation_relmat.tsv",
@@ -188,8 +188,8 @@ rule plot_quality:
         mem_mb=memory(1500),
         runtime=20,
     params:
-        subjects=subject_files(),
-        figures=quality_figures(),
+        subjects=group_subjects,
+        figures=quality_figures,
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_quality.py"

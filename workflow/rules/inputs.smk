@@ -88,10 +88,37 @@ rule resample_func:
         "../scripts/resample_func.py"
 
 
-# Who was left out of the group stages and why (exclusions: in the config).
-rule exclusions:
+# A run's image data, read once before the group stages when the config
+# leaves out what its jobs could not use (exclusions: unusable: exclude).
+rule check_run:
     input:
-        all_inputs,
+        func=source_func_of,
+        func_stamp=func_stamp_of,
+    output:
+        check=CHECK,
+    log:
+        "results/logs/check_run/{run}.log",
+    benchmark:
+        "results/benchmarks/check_run/{run}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=10,
+    params:
+        label=input_of,
+        epi_mask=config["mask"] == "epi" and not APPLIED,
+    script:
+        "../scripts/check_run.py"
+
+
+# Who was left out of the group stages and why (exclusions: in the config):
+# a checkpoint, since the runs' checks decide who the group stages read.
+checkpoint exclusions:
+    input:
+        files=all_inputs,
+        checks=every_check,
     output:
         table="results/group/exclusions.tsv",
     log:
@@ -107,6 +134,7 @@ rule exclusions:
     params:
         criteria=config["exclusions"],
         excluded=excluded_subjects(),
+        subjects=subject_files(),
     script:
         "../scripts/exclusions.py"
 
@@ -115,6 +143,8 @@ rule exclusions:
 # on the common grid or resampled to it, and its participant; and every file
 # this configuration produces, with the input it belongs to.
 rule inputs_ledger:
+    input:
+        exclusions=exclusions_if_checking,
     output:
         table="results/group/inputs.tsv",
         outputs="results/group/outputs.tsv",
@@ -129,7 +159,7 @@ rule inputs_ledger:
         mem_mb=memory(500),
         runtime=10,
     params:
-        records=LEDGER,
+        records=ledger_records,
         # the files rule all asks for: known once every rule is defined
         outputs=requested_files,
         prefixes=RUN_PREFIX,

@@ -10,6 +10,7 @@ rule provenance:
         regions=APPLIED or [],
         table=REGIONS.table,
         design=rules.statistics_design.output.sidecar if CONTRAST else [],
+        exclusions=exclusions_if_checking,
     output:
         provenance="results/provenance.json",
         methods="results/methods.md",
@@ -30,10 +31,10 @@ rule provenance:
         runtime=30,
     params:
         config=config,
-        subjects=subject_files(),
-        excluded=excluded_subjects(),
+        subjects=group_subjects,
+        excluded=all_excluded,
         resampled={"to": GRID_REFERENCE, "subjects": RESAMPLED},
-        n_volumes={label: int(n) for label, n in INCLUDED["n_volumes"].items()},
+        n_volumes=group_volumes,
         # Inputs' checksums by size and modification time, so that a subject
         # added costs the hashing of its own files only.
         checksums=CHECKSUMS,

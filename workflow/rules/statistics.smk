@@ -28,6 +28,7 @@ rule statistics_design:
     input:
         participants=PARTICIPANTS_FILE,
         qc=qc_table_if_modelled,
+        exclusions=exclusions_if_checking,
     output:
         table=f"{STATISTIC}_design.tsv",
         sidecar=f"{STATISTIC}_design.json",
@@ -43,7 +44,7 @@ rule statistics_design:
         runtime=10,
     params:
         model=pick("statistics", MODEL_KEYS),
-        participants=PARTICIPANT_UNITS,
+        participants=group_participants,
     script:
         "../scripts/statistics_design.py"
 
