@@ -90,16 +90,16 @@ rule resample_func:
 
 # A run's image data, read once before the group stages when the config
 # leaves out what its jobs could not use (exclusions: unusable: exclude).
-rule check_run:
+rule check_image:
     input:
         func=source_func_of,
         func_stamp=func_stamp_of,
     output:
         check=CHECK,
     log:
-        "results/logs/check_run/{run}.log",
+        "results/logs/check_image/{run}.log",
     benchmark:
-        "results/benchmarks/check_run/{run}.tsv"
+        "results/benchmarks/check_image/{run}.tsv"
     conda:
         ENV
     threads: 1
@@ -110,7 +110,7 @@ rule check_run:
         label=input_of,
         epi_mask=config["mask"] == "epi" and not APPLIED,
     script:
-        "../scripts/check_run.py"
+        "../scripts/check_image.py"
 
 
 # Who was left out of the group stages and why (exclusions: in the config):
