@@ -130,6 +130,21 @@ def exclusions_table(excluded):
     return pd.DataFrame(rows, columns=columns)
 
 
+def unusable_reason(problem):
+    """How the exclusions word an input its checks refuse, before any job or by its job.
+
+    Parameters
+    ----------
+    problem : str or Exception
+        What the check found, naming the subject and the file.
+
+    Returns
+    -------
+    str
+    """
+    return f"unusable: {problem}"
+
+
 def unusable_data(func, label, epi_mask=True):
     """Why a run's image data cannot be used, or None: what its jobs would stop on.
 
@@ -184,7 +199,7 @@ def checked_exclusions(checks, subjects):
     """
     return {
         check["InputLabel"]: subjects[check["InputLabel"]]
-        | {"reason": f"unusable: {check['Reason']}"}
+        | {"reason": unusable_reason(check["Reason"])}
         for check in checks
         if check["Reason"] is not None
     }

@@ -19,6 +19,7 @@ from regions_connectome.exclusions import (
     asks_exclusions,
     exclusion_reason,
     split_exclusions,
+    unusable_reason,
 )
 from regions_connectome.niimg import same_grid
 
@@ -483,7 +484,7 @@ def check_inputs(
         except InputError as error:
             if exclusions.get("unusable", "stop") != "exclude":
                 raise
-            checked[label] = (0, False, f"unusable: {error}")
+            checked[label] = (0, False, unusable_reason(error))
             continue
         reason = exclusion_reason(exclusions, denoising, row.confounds)
         checked[label] = (n_volumes, differs, reason)
@@ -534,20 +535,14 @@ def read_grids(images, cache=None):
     kept, grids = {}, {}
     for label, func in images.items():
         key = str(Path(func).resolve())
+        entry = known.get(key)
         try:
-            stamp = list(file_stamp(func))
-        except OSError as error:
+            stamp = file_stamp(func)
+            header = None if entry and entry["stamp"] == stamp else nib.load(func).header
+        except Exception as error:  # no file, or one of nibabel's kinds of bad header
             grids[label] = InputError(f"{input_name(label)}: cannot read the image {func}: {error}")
             continue
-        entry = known.get(key)
-        if entry is None or entry["stamp"] != stamp:
-            try:
-                header = nib.load(func).header
-            except Exception as error:  # nibabel raises several kinds on a bad header
-                grids[label] = InputError(
-                    f"{input_name(label)}: cannot read the image {func}: {error}"
-                )
-                continue
+        if header is not None:
             entry = {
                 "stamp": stamp,
                 "shape": [int(n) for n in header.get_data_shape()],
@@ -564,7 +559,7 @@ def read_grids(images, cache=None):
 
 
 def _majority_grid(rows, images):
-    """(label, path, image) of the first input, in label order, on the grid most share.
+    """(label, path, grid) of the first input, in label order, on the grid most share.
 
     None if no image can be read (each is then reported by its own check).
     """
