@@ -213,6 +213,45 @@ def test_subject_smoothed_data_from_the_kept_file_or_the_image(small_cohort, tmp
     np.testing.assert_array_equal(varies_again, varies)
 
 
+def test_kept_decompressed_data_are_the_images_and_read_once(tmp_path, real_bold_path):
+    """Each format's image comes back the same from its kept copy, which is then gone."""
+    folder = tmp_path / "kept"
+    for path in [*image_files(tmp_path), real_bold_path]:
+        img = load_functional(path)
+        copy = niimg.keep_decompressed(img, path, folder)
+        assert copy == niimg.decompressed_copy(path, folder) and copy.is_file()
+        again = niimg.read_functional(path, "01", folder)
+        assert not copy.exists(), path.name
+        np.testing.assert_array_equal(nilearn_data(again), nilearn_data(img), path.name)
+        assert nilearn_data(again).dtype == nilearn_data(img).dtype, path.name
+        np.testing.assert_array_equal(again.affine, img.affine)
+        # No copy left: the image itself is read.
+        np.testing.assert_array_equal(
+            nilearn_data(niimg.read_functional(path, "01", folder)), nilearn_data(img)
+        )
+
+
+def test_a_changed_image_is_never_read_from_an_older_copy(tmp_path):
+    path = image_files(tmp_path)[0]
+    niimg.keep_decompressed(load_functional(path), path, tmp_path)
+    changed = np.asanyarray(nib.load(path).dataobj) + 1
+    nib.Nifti1Image(changed, nib.load(path).affine).to_filename(path)
+    np.testing.assert_array_equal(
+        nilearn_data(niimg.read_functional(path, "01", tmp_path)), changed
+    )
+
+
+def test_no_copy_is_kept_where_the_disk_is_short_or_writing_fails(tmp_path, monkeypatch):
+    path = image_files(tmp_path)[0]
+    img = load_functional(path)
+    monkeypatch.setattr(niimg, "DISK_RESERVE", 1e20)  # no disk has room to spare
+    assert niimg.keep_decompressed(img, path, tmp_path / "full") is None
+    assert not list((tmp_path / "full").iterdir())
+    monkeypatch.setattr(niimg, "DISK_RESERVE", 0)
+    (tmp_path / "file").write_text("a file where the folder would be")
+    assert niimg.keep_decompressed(img, path, tmp_path / "file") is None  # writing fails
+
+
 def test_one_grid_comparison_with_one_tolerance():
     """As nilearn's check_same_fov, with the affine tolerance stated once (GRID_ATOL)."""
     from nilearn.image.image import check_same_fov

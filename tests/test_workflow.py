@@ -155,6 +155,17 @@ def test_logs_and_benchmarks_for_every_job(results):
     assert len(logs) == len(benchmarks) > 20
 
 
+def test_each_image_is_decompressed_once_and_no_copy_is_left(results):
+    """With the EPI mask, each reduction reads the copy its EPI-mask job kept."""
+    from regions_connectome.niimg import DECOMPRESSED_FOLDER
+
+    logs = sorted((results / "logs" / "reduce_subject").rglob("*.log"))
+    assert len(logs) == SMALL_DEMO["n_subjects"]
+    for log in logs:
+        assert "read the decompressed data of" in log.read_text(), log
+    assert not list((results.parent / DECOMPRESSED_FOLDER).glob("*"))
+
+
 def test_runs_from_another_folder_without_naming_the_config(tmp_path):
     """``--snakefile … --directory …`` alone uses the workflow's config.yaml."""
     import subprocess

@@ -296,7 +296,7 @@ def reduce_subject(func_img, mask_img, params):
     varies : numpy.ndarray of bool, shape (n_voxels_in_mask,)
         Whether each voxel of the (unsmoothed) image changes over time.
     """
-    from regions_connectome.niimg import smoothed_in_mask, varying_voxels
+    from regions_connectome.niimg import smoothed_in_mask, varying_in_mask
     from regions_connectome.signals import clean, reduce_signals
 
     check_mask_grid(mask_img, func_img, "the group mask", "the image")
@@ -312,7 +312,7 @@ def reduce_subject(func_img, mask_img, params):
         t_r=params["t_r"],
     )
     reduced = reduce_signals(cleaned, params["n_components"], params.get("random_state"))
-    return reduced, smoothed, varying_voxels(data)[mask]
+    return reduced, smoothed, varying_in_mask(data, mask)
 
 
 def stack_reduced(reduced):

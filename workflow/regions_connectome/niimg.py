@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -161,6 +162,129 @@ def load_functional(path, label=None):
     return img
 
 
+# Where runs' image data are kept decompressed between their two reads
+# (read_images_once), relative to the working directory; emptied when a run
+# of the workflow starts.
+DECOMPRESSED_FOLDER = ".snakemake/regions_connectome/decompressed"
+# Bytes left free on the disk when a run's decompressed data are kept: a copy
+# only saves time, and must not take the room others need. The workflow's own
+# later outputs need none of it: each reduction removes a copy and writes less.
+DISK_RESERVE = 5e9
+
+
+def decompressed_copy(func, folder=DECOMPRESSED_FOLDER):
+    """Where the decompressed data of the image ``func`` are kept between two reads.
+
+    Named by the image's path and file status
+    (:func:`regions_connectome.provenance.file_stamp`): a changed image is
+    never read from an older copy.
+
+    Parameters
+    ----------
+    func : str or pathlib.Path
+        The image.
+    folder : str or pathlib.Path, default=DECOMPRESSED_FOLDER
+        Where copies are kept.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import hashlib
+
+    from regions_connectome.provenance import file_stamp
+
+    identity = f"{Path(func).resolve()}:{file_stamp(func)}".encode()
+    return Path(folder, f"{hashlib.sha256(identity).hexdigest()[:24]}.npy")
+
+
+def keep_decompressed(img, func, folder=DECOMPRESSED_FOLDER):
+    """Keep an image's data decompressed for its next read, if the disk has room.
+
+    With the EPI mask, a run's image is read by its EPI-mask job and again by
+    its reduction (which needs the group mask, so every run's first read comes
+    before any second one). Reading an uncompressed ``.npy`` takes a tenth of
+    the time of decompressing the image. The copy only saves time: it is not
+    written when less than ``DISK_RESERVE`` bytes of the disk would stay free,
+    or when writing fails (a quota), and :func:`read_functional` reads the
+    image when it finds none.
+
+    Parameters
+    ----------
+    img : nibabel.nifti1.Nifti1Image
+        The image as :func:`load_functional` read it.
+    func : str or pathlib.Path
+        Its file.
+    folder : str or pathlib.Path, default=DECOMPRESSED_FOLDER
+        Where copies are kept (created if needed).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The copy, or None if none was written.
+    """
+    import logging
+    import shutil
+
+    from regions_connectome.io import write_array
+
+    logger = logging.getLogger(__name__)
+    data = np.asanyarray(img.dataobj)
+    path = decompressed_copy(func, folder)
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        usage = shutil.disk_usage(folder)
+        if usage.free - data.nbytes < DISK_RESERVE:
+            logger.info(
+                "not keeping the decompressed data of %s (%.0f MB): %.0f MB free on the "
+                "disk; the reduction reads the image again",
+                func, data.nbytes / 1e6, usage.free / 1e6,
+            )  # fmt: skip
+            return None
+        write_array(data, path)
+    except OSError as error:
+        logger.warning("could not keep the decompressed data of %s: %s", func, error)
+        return None
+    logger.info("kept the decompressed data of %s in %s", func, path)
+    return path
+
+
+def read_functional(path, label=None, folder=DECOMPRESSED_FOLDER):
+    """Read a run's image, from its kept decompressed data if there are some.
+
+    The kept copy (:func:`keep_decompressed`) is read once: it is memory-mapped,
+    then removed.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The image.
+    label : str or None, default=None
+        Input label, named in error messages.
+    folder : str or pathlib.Path, default=DECOMPRESSED_FOLDER
+        Where copies are kept.
+
+    Returns
+    -------
+    nibabel.nifti1.Nifti1Image
+        As :func:`load_functional` returns it (its data read-only).
+    """
+    import logging
+
+    import nibabel as nib
+
+    copy = decompressed_copy(path, folder)
+    if not copy.is_file():
+        return load_functional(path, label)
+    header_img = nib.load(path)
+    data = np.load(copy, mmap_mode="r")
+    copy.unlink()
+    if data.shape != header_img.shape:  # a copy of another image, which its name rules out
+        return load_functional(path, label)
+    logging.getLogger(__name__).info("read the decompressed data of %s from %s", path, copy)
+    return type(header_img)(data, header_img.affine, header_img.header)
+
+
 def repetition_time(path):
     """The repetition time (s) an image's header gives, or None.
 
@@ -237,6 +361,26 @@ def varying_voxels(data):
     if data.dtype.kind == "f" and not np.isfinite(data).all():
         data = np.where(np.isfinite(data), data, 0)
     return np.any(data != data[..., :1], axis=-1)
+
+
+def varying_in_mask(data, mask):
+    """Whether each voxel of ``mask`` changes over time (:func:`varying_voxels`).
+
+    Read from the mask's bounding box only.
+
+    Parameters
+    ----------
+    data : numpy.ndarray, shape (x, y, z, n_volumes)
+        Image data.
+    mask : numpy.ndarray of bool, shape (x, y, z)
+        Not empty.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_voxels_in_mask,)
+    """
+    box = bounding_box(mask)
+    return varying_voxels(data[box])[mask[box]]
 
 
 def smoothing_sigmas(affine, fwhm):
@@ -370,7 +514,7 @@ def subject_smoothed_data(kept, func, mask, fwhm, label=None):
             return arrays["data"], arrays["varies"]
     img = load_functional(func, label)
     data = np.asanyarray(img.dataobj)
-    return smoothed_in_mask(data, img.affine, mask, fwhm), varying_voxels(data)[mask]
+    return smoothed_in_mask(data, img.affine, mask, fwhm), varying_in_mask(data, mask)
 
 
 def bounding_box(mask, margin=(0, 0, 0)):

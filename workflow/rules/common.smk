@@ -2,6 +2,7 @@
 # The inputs are resolved and checked at parse time, so bad inputs stop the run
 # before any job starts.
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from regions_connectome.derivatives import (
 )
 from regions_connectome.exclusions import asks_exclusions, split_exclusions
 from regions_connectome.kinds import CONNECTIVITY_KINDS
+from regions_connectome.niimg import DECOMPRESSED_FOLDER
 from regions_connectome.inputs import (
     DEMO_CONFOUNDS,
     DEMO_FUNC,
