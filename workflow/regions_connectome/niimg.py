@@ -203,8 +203,10 @@ def keep_decompressed(img, func, folder=DECOMPRESSED_FOLDER):
 
     With the EPI mask, a run's image is read by its EPI-mask job and again by
     its reduction (which needs the group mask, so every run's first read comes
-    before any second one). Reading an uncompressed ``.npy`` takes a tenth of
-    the time of decompressing the image. The copy only saves time: it is not
+    before any second one). Mapping an uncompressed ``.npy`` costs next to
+    nothing against 0.7 s of decompression at the seed's geometry, and
+    writing it 0.05 s (0.3-0.4 s on a virtual machine whose memory is still
+    new to it: docs/benchmark.md). The copy only saves time: it is not
     written when less than ``DISK_RESERVE`` bytes of the disk would stay free,
     or when writing fails (a quota), and :func:`read_functional` reads the
     image when it finds none.
