@@ -241,6 +241,22 @@ def test_a_changed_image_is_never_read_from_an_older_copy(tmp_path):
     )
 
 
+def test_a_damaged_or_foreign_copy_is_removed_and_the_image_read(tmp_path):
+    path = image_files(tmp_path)[0]
+    expected = nilearn_data(load_functional(path))
+    copy = niimg.decompressed_copy(path, tmp_path / "kept")
+    copy.parent.mkdir()
+    for content in (b"not an array", np.zeros((2, 3))):
+        if isinstance(content, bytes):
+            copy.write_bytes(content)
+        else:
+            np.save(copy, content)
+        np.testing.assert_array_equal(
+            nilearn_data(niimg.read_functional(path, "01", tmp_path / "kept")), expected
+        )
+        assert not copy.exists()
+
+
 def test_no_copy_is_kept_where_the_disk_is_short_or_writing_fails(tmp_path, monkeypatch):
     path = image_files(tmp_path)[0]
     img = load_functional(path)

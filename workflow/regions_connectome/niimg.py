@@ -255,7 +255,8 @@ def read_functional(path, label=None, folder=DECOMPRESSED_FOLDER):
     """Read a run's image, from its kept decompressed data if there are some.
 
     The kept copy (:func:`keep_decompressed`) is read once: it is memory-mapped,
-    then removed.
+    then removed. A copy that cannot be read, or of another shape than the
+    image's header says, is removed and the image is read.
 
     Parameters
     ----------
@@ -275,15 +276,20 @@ def read_functional(path, label=None, folder=DECOMPRESSED_FOLDER):
 
     import nibabel as nib
 
+    logger = logging.getLogger(__name__)
     copy = decompressed_copy(path, folder)
     if not copy.is_file():
         return load_functional(path, label)
     header_img = nib.load(path)
-    data = np.load(copy, mmap_mode="r")
-    copy.unlink()
-    if data.shape != header_img.shape:  # a copy of another image, which its name rules out
+    try:
+        data = np.load(copy, mmap_mode="r")
+    except (OSError, ValueError) as error:  # damaged on the disk: the image is still there
+        logger.warning("could not read %s (%s): reading the image %s", copy, error, path)
+        data = None
+    copy.unlink(missing_ok=True)
+    if data is None or data.shape != header_img.shape:
         return load_functional(path, label)
-    logging.getLogger(__name__).info("read the decompressed data of %s from %s", path, copy)
+    logger.info("read the decompressed data of %s from %s", path, copy)
     return type(header_img)(data, header_img.affine, header_img.header)
 
 
