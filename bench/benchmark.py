@@ -139,64 +139,50 @@ def subject_compute_seconds(func, confounds, mask, regions, work):
     The workflow's own functions, with ``config.yaml``'s parameters, on one
     subject, in the order its jobs run them: the EPI-mask job's decompression,
     EPI mask and kept copy (``read_images_once``), the reduction's read of
-    that copy, smoothing, cleaning and SVD, and the timeseries from the
-    smoothed data. No process start-up, no import: what the work costs when
-    nothing else does.
+    that copy, its smoothing, then cleaning and SVD (the reduction's time
+    less its smoothing), and the timeseries from the smoothed data. No
+    process start-up, no import: what the work costs when nothing else does.
     """
     import nibabel as nib
     import yaml
     from threadpoolctl import threadpool_limits
 
     from regions_connectome.connectivity import subject_timeseries
-    from regions_connectome.decomposition import compute_subject_epi_mask
+    from regions_connectome.decomposition import compute_subject_epi_mask, reduce_subject
     from regions_connectome.denoising import read_confounds_array
     from regions_connectome.niimg import (
         keep_decompressed,
         load_functional,
         read_functional,
         smoothed_in_mask,
-        varying_in_mask,
     )
-    from regions_connectome.signals import clean, reduce_signals
 
     threadpool_limits(1)  # as Snakemake runs a threads: 1 job
     config = yaml.safe_load((PROJECT / "config.yaml").read_text())
-    reduction = config["decomposition"]
-    in_mask = np.asanyarray(nib.load(mask).dataobj) != 0
-    steps = {
-        "decompression": lambda _: load_functional(func),
-        "EPI mask": lambda img: (compute_subject_epi_mask(img), img)[1],
-        "keeping the copy": lambda img: keep_decompressed(img, func, work / "kept"),
-        "reading the copy": lambda _: read_functional(func, None, work / "kept"),
-        "smoothing": lambda img: (
-            smoothed_in_mask(
-                np.asanyarray(img.dataobj), img.affine, in_mask, reduction["smoothing_fwhm"]
-            ),
-            varying_in_mask(np.asanyarray(img.dataobj), in_mask),
-        ),
-        "cleaning + SVD": lambda smoothed: (
-            reduce_signals(
-                clean(smoothed[0], reduction["detrend"], reduction["standardize"]),
-                reduction["n_components"],
-                reduction["random_state"],
-            ),
-            smoothed,
-        )[1],
-        "timeseries": lambda smoothed: subject_timeseries(
-            *smoothed,
-            in_mask,
-            np.asanyarray(nib.load(regions).dataobj),
-            config["regions"],
-            read_confounds_array(confounds)[1],
-        ),
-    }
-    seconds, value = {}, None
-    for name, step in steps.items():
+    reduction = {k: v for k, v in config["decomposition"].items() if k != "method"}
+    mask = nib.load(mask)
+    in_mask = np.asanyarray(mask.dataobj) != 0
+    seconds = {}
+
+    def timed_step(name, step, *args):
         start = time.perf_counter()
-        result = step(value)
+        result = step(*args)
         seconds[name] = time.perf_counter() - start
-        if name != "keeping the copy":
-            value = result
+        return result
+
+    img = timed_step("decompression", load_functional, func)
+    timed_step("EPI mask", compute_subject_epi_mask, img)
+    timed_step("keeping the copy", keep_decompressed, img, func, work / "kept")
+    img = timed_step("reading the copy", read_functional, func, None, work / "kept")
+    data, fwhm = np.asanyarray(img.dataobj), reduction["smoothing_fwhm"]
+    timed_step("smoothing", smoothed_in_mask, data, img.affine, in_mask, fwhm)
+    _, smoothed, varies = timed_step("cleaning + SVD", reduce_subject, img, mask, reduction)
+    seconds["cleaning + SVD"] -= seconds["smoothing"]
+    timed_step(
+        "timeseries", subject_timeseries, smoothed, varies, in_mask,
+        np.asanyarray(nib.load(regions).dataobj), config["regions"],
+        read_confounds_array(confounds)[1],
+    )  # fmt: skip
     return seconds
 
 
