@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import nibabel as nib
 import numpy as np
@@ -19,6 +20,7 @@ from regions_connectome.decomposition import (
     fit_components,
     group_mask,
     group_reduction,
+    lasso_codes,
     make_estimator,
     reduce_subject,
     stack_reduced,
@@ -226,6 +228,55 @@ def test_dictlearning_from_migp_rows_finds_the_networks_every_row_finds(planted)
     assert kept == sorted(kept) and kept[0] < 0.3
     assert np.all((found > 0.9).sum(axis=0) >= 3)
     assert np.all(np.median(found, axis=0) > found_exact - 0.01)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("alpha", [0.5, 10.0])
+def test_lasso_codes_are_scikit_learns_bit_for_bit(dtype, alpha):
+    """Codes, their memory layout and the global random state after them.
+
+    Two nearly collinear atoms make some samples stop at the iteration limit
+    (in float32); alpha = 10 leaves some samples' codes at zero, 0.5 none.
+    """
+    from sklearn.decomposition import sparse_encode
+
+    rng = np.random.default_rng(0)
+    atoms = rng.standard_normal((6, 40))
+    atoms[5] = atoms[4] + 0.01 * rng.standard_normal(40)
+    data = (rng.standard_normal((3000, 6)) * (rng.random((3000, 6)) < 0.3)) @ atoms
+    data = (data + 0.3 * rng.standard_normal(data.shape)).astype(dtype)
+    dictionary = atoms.astype(dtype)
+    # the legacy global state is what scikit-learn's solver draws from
+    np.random.seed(7)  # noqa: NPY002
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = sparse_encode(data, dictionary, algorithm="lasso_cd", alpha=alpha)
+        after_expected = np.random.get_state()[1].copy()  # noqa: NPY002
+        np.random.seed(7)  # noqa: NPY002
+        codes = lasso_codes(data, dictionary, alpha)
+    moving = codes.any(axis=1)
+    assert moving.all() if alpha < 1 else 0 < moving.sum() < len(data)
+    np.testing.assert_array_equal(codes, expected)
+    assert codes.dtype == expected.dtype and codes.flags.f_contiguous == expected.flags.f_contiguous
+    np.testing.assert_array_equal(np.random.get_state()[1], after_expected)  # noqa: NPY002
+
+
+def test_dictlearning_components_are_nilearns_own_bit_for_bit(planted):
+    """fit_components codes the voxels with lasso_codes; nilearn's _raw_fit with its own."""
+    from regions_connectome.decomposition import fitted_masker
+
+    mask, networks, _ = planted
+    reduced = _mixtures_of(networks, mask, 6, noise=0.3)
+    params = {**REDUCTION_PARAMS, "n_components": 4, "alpha": 1, "n_epochs": 1, "batch_size": 20}
+    components, _ = fit_components(reduced, mask, "dictlearning", params)
+    estimator = make_estimator("dictlearning", params, mask=mask)
+    estimator._fit_cache()
+    estimator.masker_ = fitted_masker("dictlearning", params, mask)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator._raw_fit(stack_reduced(reduced))
+    assert np.count_nonzero(components.get_fdata()) > 0
+    np.testing.assert_array_equal(components.get_fdata(), estimator.components_img_.get_fdata())
 
 
 def test_decompose_records_the_path_it_took(planted):
