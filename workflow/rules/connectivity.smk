@@ -21,6 +21,9 @@ rule subject_timeseries:
         "results/logs/subject_timeseries/{run}.log",
     benchmark:
         "results/benchmarks/subject_timeseries/{run}.tsv"
+    # Before the figures of the regions: every group connectome, table and
+    # figure after them waits for the last run's timeseries.
+    priority: 1
     conda:
         ENV
     threads: 1
