@@ -230,9 +230,10 @@ def test_dictlearning_from_migp_rows_finds_the_networks_every_row_finds(planted)
     assert np.all(np.median(found, axis=0) > found_exact - 0.01)
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("alpha", [0.5, 10.0])
-def test_lasso_codes_are_scikit_learns_bit_for_bit(dtype, alpha):
+def test_lasso_codes_are_scikit_learns_bit_for_bit(dtype, alpha, n_threads):
     """Codes, their memory layout and the global random state after them.
 
     Two nearly collinear atoms make some samples stop at the iteration limit
@@ -253,7 +254,7 @@ def test_lasso_codes_are_scikit_learns_bit_for_bit(dtype, alpha):
         expected = sparse_encode(data, dictionary, algorithm="lasso_cd", alpha=alpha)
         after_expected = np.random.get_state()[1].copy()  # noqa: NPY002
         np.random.seed(7)  # noqa: NPY002
-        codes = lasso_codes(data, dictionary, alpha)
+        codes = lasso_codes(data, dictionary, alpha, n_threads=n_threads)
     moving = codes.any(axis=1)
     assert moving.all() if alpha < 1 else 0 < moving.sum() < len(data)
     np.testing.assert_array_equal(codes, expected)
@@ -261,17 +262,26 @@ def test_lasso_codes_are_scikit_learns_bit_for_bit(dtype, alpha):
     np.testing.assert_array_equal(np.random.get_state()[1], after_expected)  # noqa: NPY002
 
 
-def test_dictlearning_components_are_nilearns_own_bit_for_bit(planted):
-    """fit_components codes the voxels with lasso_codes; nilearn's _raw_fit with its own."""
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("method", ["dictlearning", "canica"])
+def test_components_are_nilearns_own_bit_for_bit(planted, method, n_threads):
+    """The components are nilearn's _raw_fit's, bit for bit.
+
+    fit_components codes the voxels with lasso_codes and computes FastICA's
+    cube in threads.
+    """
     from regions_connectome.decomposition import fitted_masker
 
     mask, networks, _ = planted
     reduced = _mixtures_of(networks, mask, 6, noise=0.3)
-    params = {**REDUCTION_PARAMS, "n_components": 4, "alpha": 1, "n_epochs": 1, "batch_size": 20}
-    components, _ = fit_components(reduced, mask, "dictlearning", params)
-    estimator = make_estimator("dictlearning", params, mask=mask)
+    params = {
+        **REDUCTION_PARAMS, "n_components": 4, "alpha": 1, "n_epochs": 1, "batch_size": 20,
+        "threshold": "auto", "n_init": 3,
+    }  # fmt: skip
+    components, _ = fit_components(reduced, mask, method, params, n_threads=n_threads)
+    estimator = make_estimator(method, params, mask=mask)
     estimator._fit_cache()
-    estimator.masker_ = fitted_masker("dictlearning", params, mask)
+    estimator.masker_ = fitted_masker(method, params, mask)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimator._raw_fit(stack_reduced(reduced))

@@ -11,7 +11,8 @@ single call. The per-subject reduction is computed with numpy and SciPy
 ``_mask_and_reduce_single`` in ``tests/test_signals.py``); the
 components come from the estimator's private ``_raw_fit``, with
 DictLearning's final coding of the voxels by :func:`lasso_codes`
-(scikit-learn's, bit for bit). The nilearn version range is pinned and the
+(scikit-learn's, bit for bit) and the steps that split without changing a
+number in threads. The nilearn version range is pinned and the
 equivalence test guards both.
 """
 
@@ -627,7 +628,7 @@ class MIGP:
         self.reductions += 1
 
 
-def decompose(reduced, mask_img, method, params, memory_mb=None):
+def decompose(reduced, mask_img, method, params, memory_mb=None, n_threads=1):
     """Learn the group components from the subjects' reduced data, within a budget.
 
     Parameters
@@ -643,6 +644,9 @@ def decompose(reduced, mask_img, method, params, memory_mb=None):
         Estimator parameters, see :func:`make_estimator`.
     memory_mb : float or None, default=None
         Memory budget, see :func:`group_reduction`; ``None``: always exact.
+    n_threads : int, default=1
+        Threads for the steps that split without changing a number, see
+        :func:`fit_components`.
 
     Returns
     -------
@@ -658,13 +662,15 @@ def decompose(reduced, mask_img, method, params, memory_mb=None):
         sum(shape[0] for shape in shapes), shapes[0][1], dtype.itemsize,
         params["n_components"], memory_mb,
     )  # fmt: skip
-    components, stream = fit_components(reduced, mask_img, method, params, record.get("RowsKept"))
+    components, stream = fit_components(
+        reduced, mask_img, method, params, record.get("RowsKept"), n_threads
+    )
     if stream is not None:
         record.update(Reductions=stream.reductions, VarianceKept=round(stream.variance_kept, 6))
     return components, record
 
 
-def fit_components(reduced, mask_img, method, params, rows_kept=None):
+def fit_components(reduced, mask_img, method, params, rows_kept=None, n_threads=1):
     """Learn the components from every row at once, or from MIGP's rows.
 
     With every row, exactly as nilearn's ``fit`` does from the stacked data.
@@ -678,12 +684,18 @@ def fit_components(reduced, mask_img, method, params, rows_kept=None):
     DictLearning's initialisation), as scaling MIGP's rows would weigh every
     direction kept alike.
 
+    The steps of nilearn's estimator that split without changing a number run
+    in ``n_threads`` threads (:func:`_split_across_threads`); BLAS is left as
+    the caller set it (nilearn's components depend on its thread count).
+
     Parameters
     ----------
     reduced, mask_img, method, params
         As for :func:`decompose`.
     rows_kept : int or None, default=None
         MIGP's rows; ``None`` learns from every row.
+    n_threads : int, default=1
+        Threads for FastICA's cube and DictLearning's coding of the voxels.
 
     Returns
     -------
@@ -694,11 +706,15 @@ def fit_components(reduced, mask_img, method, params, rows_kept=None):
     """
     estimator = make_estimator(method, params, mask=mask_img)
     estimator._fit_cache()
-    if method == "dictlearning":
-        _code_every_voxel_at_once(estimator)
+    _split_across_threads(estimator, n_threads)
     estimator.masker_ = fitted_masker(method, params, mask_img)
     estimator.mask_img_ = estimator.masker_.mask_img_
     if rows_kept is None:
+        if method == "dictlearning":
+            # nilearn's _init_dict, with the CanICA's FastICA in threads too
+            estimator._init_dict = lambda data: _set_initial_components(
+                estimator, _canica_initialisation(estimator, data, n_threads, do_cca=True)
+            )
         estimator._raw_fit(stack_reduced(reduced))
         return estimator.components_img_, None
     arrays = _arrays(reduced)
@@ -720,7 +736,7 @@ def fit_components(reduced, mask_img, method, params, rows_kept=None):
         estimator.do_cca = False
         estimator._raw_fit(scaled.result(order="F"))
         return estimator.components_img_, scaled
-    initial = _canica_initialisation(estimator, scaled.result())
+    initial = _canica_initialisation(estimator, scaled.result(), n_threads, do_cca=False)
     del scaled
     estimator._init_dict = lambda data: _set_initial_components(estimator, initial)
     estimator._raw_fit(raw.result(order="F"))
@@ -732,7 +748,7 @@ def fit_components(reduced, mask_img, method, params, rows_kept=None):
 RAND_R_MAX = 2**31 - 1
 
 
-def lasso_codes(data, dictionary, alpha, max_iter=1000):
+def lasso_codes(data, dictionary, alpha, max_iter=1000, n_threads=1):
     """scikit-learn's ``sparse_encode(..., algorithm="lasso_cd")``, bit for bit, faster.
 
     ``sparse_encode`` fits one ``Lasso`` per sample (per voxel, in
@@ -744,8 +760,9 @@ def lasso_codes(data, dictionary, alpha, max_iter=1000):
     ``alpha`` has code 0, which the solver returns before its first iteration
     (the duality gap of 0 is then exactly 0): those are not passed to it, and
     the global random state draws the seed each call would have drawn.
-    ``tests/test_decomposition.py`` checks the codes and the random state
-    against ``sparse_encode``'s.
+    The solver releases the GIL, and each sample's code is its own: the
+    samples can be split across threads. ``tests/test_decomposition.py``
+    checks the codes and the random state against ``sparse_encode``'s.
 
     Parameters
     ----------
@@ -757,6 +774,8 @@ def lasso_codes(data, dictionary, alpha, max_iter=1000):
         Penalty of ``0.5 * ||x - code @ dictionary||^2 + alpha * ||code||_1``.
     max_iter : int, default=1000
         Iterations per sample, as ``sparse_encode``'s.
+    n_threads : int, default=1
+        Threads the samples are split across.
 
     Returns
     -------
@@ -776,28 +795,50 @@ def lasso_codes(data, dictionary, alpha, max_iter=1000):
     penalty = float(alpha) / n_features * 1.0 * n_features
     # Fortran-ordered as Lasso's coef_: nilearn's sums over the codes depend on it
     codes = np.zeros((n_samples, len(dictionary)), dtype=data.dtype, order="F")
-    moving = np.abs(correlations).max(axis=0) > data.dtype.type(penalty)
+    moving = np.flatnonzero(np.abs(correlations).max(axis=0) > data.dtype.type(penalty))
     random_state = check_random_state(None)
-    for sample in np.flatnonzero(moving):
-        codes[sample] = enet_coordinate_descent_gram(
-            codes[sample].copy(), penalty, 0.0, gram, correlations[:, sample], data[sample],
-            max_iter, 1e-8, random_state, False, False,
-        )[0]  # fmt: skip
-    random_state.randint(0, RAND_R_MAX, size=n_samples - np.count_nonzero(moving))
+
+    def code(samples):
+        for sample in samples:
+            codes[sample] = enet_coordinate_descent_gram(
+                codes[sample].copy(), penalty, 0.0, gram, correlations[:, sample],
+                data[sample], max_iter, 1e-8, random_state, False, False,
+            )[0]  # fmt: skip
+
+    # interleaved: the slow samples lie together (in space, for voxels)
+    _in_threads(code, [moving[start::n_threads] for start in range(n_threads)])
+    random_state.randint(0, RAND_R_MAX, size=n_samples - len(moving))
     return codes
 
 
-def _code_every_voxel_at_once(estimator):
-    """Make DictLearning's ``_raw_fit`` code the voxels with :func:`lasso_codes`.
+def _in_threads(function, parts):
+    """``function`` on each part, one thread per part (the caller's for one)."""
+    if len(parts) == 1:
+        function(parts[0])
+        return
+    from concurrent.futures import ThreadPoolExecutor
 
-    Its last step, scikit-learn's ``dict_learning_online(..., return_code=True)``,
-    learns the dictionary and then codes every voxel with ``sparse_encode``.
-    The estimator's ``_cache`` hands it a function that learns the same
-    dictionary and codes the voxels with :func:`lasso_codes`, the same numbers
-    in a third of the time. Other methods and options go to scikit-learn as
-    before.
+    with ThreadPoolExecutor(len(parts)) as pool:
+        for _ in pool.map(function, parts):
+            pass
+
+
+def _split_across_threads(estimator, n_threads):
+    """Make a nilearn estimator's ``_raw_fit`` run two of its steps faster.
+
+    The estimator's ``_cache``, which ``_raw_fit`` calls for these steps,
+    hands it other functions that give the same numbers:
+
+    - for DictLearning's last step, scikit-learn's
+      ``dict_learning_online(..., return_code=True)`` (the dictionary, then
+      every voxel's code by ``sparse_encode``): the same dictionary, then
+      :func:`lasso_codes`, in ``n_threads`` threads;
+    - for CanICA's ``fastica(..., fun="cube")``: the same FastICA, with its
+      cube computed by blocks of rows in ``n_threads`` threads.
+
+    Other methods and options go to scikit-learn as before.
     """
-    from sklearn.decomposition import dict_learning_online
+    from sklearn.decomposition import dict_learning_online, fastica
 
     cache = estimator._cache
 
@@ -809,25 +850,60 @@ def _code_every_voxel_at_once(estimator):
         )  # fmt: skip
         if not fast:
             return result
-        return lasso_codes(data, result, alpha, kwargs.get("method_max_iter", 1000)), result
+        max_iter = kwargs.get("method_max_iter", 1000)
+        return lasso_codes(data, result, alpha, max_iter, n_threads), result
+
+    def fastica_in_threads(data, *, fun, **kwargs):
+        if fun != "cube" or n_threads == 1:
+            return fastica(data, fun=fun, **kwargs)
+        return fastica(data, fun=_cube_in_threads(n_threads), **kwargs)
 
     def cached(func, *args, **kwargs):
         if func is dict_learning_online:
             return dictionary_and_codes
+        if func is fastica:
+            return fastica_in_threads
         return cache(func, *args, **kwargs)
 
     estimator._cache = cached
 
 
-def _canica_initialisation(estimator, scaled):
-    """DictLearning's initial components (its ``_init_dict``), from rows scaled already."""
+def _cube_in_threads(n_threads):
+    """scikit-learn's FastICA ``cube`` function, by blocks of rows in threads.
+
+    ``x ** 3`` (numpy's ``pow``, element by element) and each row's mean of
+    ``3 * x ** 2`` are the same whichever thread computes which rows.
+    """
+
+    def cube(x):
+        if x.ndim == 1:
+            return x**3, (3 * x**2).mean(axis=-1)
+        values = np.empty_like(x)
+        means = np.empty(len(x), dtype=(x[:1] ** 2).mean(axis=-1).dtype)
+
+        def rows(block):
+            values[block] = x[block] ** 3
+            means[block] = (3 * x[block] ** 2).mean(axis=-1)
+
+        _in_threads(rows, [slice(start, None, n_threads) for start in range(n_threads)])
+        return values, means
+
+    return cube
+
+
+def _canica_initialisation(estimator, data, n_threads, do_cca):
+    """DictLearning's initial components, as its ``_init_dict`` computes them.
+
+    A CanICA of ``n_components``; ``do_cca=False`` for rows scaled already
+    (MIGP's). Its FastICA runs as :func:`_split_across_threads` makes it.
+    """
     import warnings
 
     from nilearn.decomposition import CanICA
 
     canica = CanICA(
         n_components=estimator.n_components,
-        do_cca=False,
+        do_cca=do_cca,
         threshold=float(estimator.n_components),
         n_init=1,
         mask=estimator.masker_,
@@ -837,9 +913,10 @@ def _canica_initialisation(estimator, scaled):
         n_jobs=estimator.n_jobs,
         verbose=estimator.verbose,
     )
+    _split_across_threads(canica, n_threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        canica._raw_fit(scaled)
+        canica._raw_fit(data)
     return canica.components_
 
 
