@@ -13,7 +13,7 @@ connectivity kinds), :mod:`.connectivity` (timeseries and matrices),
 writers) and :mod:`.job` (the start of every rule script).
 """
 
-__version__ = "0.13.0"
+__version__ = "0.14.0"
 
 # Every module: the workflow copies these out of a module's source (workflow/rules/source.smk).
 __all__ = [
