@@ -834,7 +834,7 @@ def _split_across_threads(estimator, n_threads):
       every voxel's code by ``sparse_encode``): the same dictionary, then
       :func:`lasso_codes`, in ``n_threads`` threads;
     - for CanICA's ``fastica(..., fun="cube")``: the same FastICA, with its
-      cube computed by blocks of rows in ``n_threads`` threads.
+      cube computed with its rows split across ``n_threads`` threads.
 
     Other methods and options go to scikit-learn as before.
     """
@@ -869,7 +869,7 @@ def _split_across_threads(estimator, n_threads):
 
 
 def _cube_in_threads(n_threads):
-    """scikit-learn's FastICA ``cube`` function, by blocks of rows in threads.
+    """scikit-learn's FastICA ``cube`` function, its rows split across threads.
 
     ``x ** 3`` (numpy's ``pow``, element by element) and each row's mean of
     ``3 * x ** 2`` are the same whichever thread computes which rows.
