@@ -879,7 +879,7 @@ def _cube_in_threads(n_threads):
         if x.ndim == 1:
             return x**3, (3 * x**2).mean(axis=-1)
         values = np.empty_like(x)
-        means = np.empty(len(x), dtype=(x[:1] ** 2).mean(axis=-1).dtype)
+        means = np.empty(len(x), dtype=x.dtype)  # FastICA works in floats
 
         def rows(block):
             values[block] = x[block] ** 3
